@@ -1,0 +1,93 @@
+// Every bound Magpie enforces, with its unit last and why. Relations between limits are
+// asserted at load so a bad edit fails at start, not under load.
+
+import { assert } from './errors.js';
+
+// --- Frames and connections ---
+/** Largest native frame body; a longer declared length closes the connection before allocating. */
+export const FRAME_BODY_BYTES_MAX = 1024 * 1024;
+/** Native frame header size, fixed by the protocol. */
+export const FRAME_HEADER_BYTES = 10;
+/** Largest WebSocket message; uWS closes a larger one with 1009 before it reaches JS. */
+export const WS_MESSAGE_BYTES_MAX = FRAME_BODY_BYTES_MAX + FRAME_HEADER_BYTES;
+/** Bytes buffered for a slow reader before the connection is cut (never buffer without bound). */
+export const SEND_BUFFER_BYTES_MAX = 4 * 1024 * 1024;
+/** A connection must CONNECT within this time, or it is closed (slowloris). */
+export const AUTH_DEADLINE_MS = 10_000;
+/** Idle WebSocket (compat) connections are closed after this silence (PROTOCOL.md §9). */
+export const WS_IDLE_TIMEOUT_MS = 60_000;
+/** Native connections before their first PING are closed after this silence. */
+export const NATIVE_IDLE_BEFORE_PING_MS = 120_000;
+/** Native connections are closed after their declared PING interval plus this grace. */
+export const NATIVE_IDLE_GRACE_MS = 60_000;
+/** Largest PING interval a client may declare. */
+export const PING_INTERVAL_MS_MAX = 10 * 60_000;
+/** Malformed frames tolerated per connection before it is closed as abusive. */
+export const MALFORMED_FRAMES_MAX = 16;
+/** Online devices (connections) per user; the oldest is not evicted, the new one is refused. */
+export const DEVICES_PER_USER_MAX = 16;
+
+// --- Messages ---
+/** Largest encoded message content (text, binary, urls together). */
+export const MESSAGE_CONTENT_BYTES_MAX = 64 * 1024;
+/** Longest client message id kept for dedupe. */
+export const CLIENT_MESSAGE_ID_CHARS_MAX = 64;
+/** Longest device id. */
+export const DEVICE_ID_CHARS_MAX = 64;
+/** Longest user id. */
+export const USER_ID_CHARS_MAX = 64;
+/** Bytes of messages in one MP (pull) answer (PROTOCOL.md §6: ~1 MiB pages). */
+export const PULL_PAGE_BYTES_MAX = 1024 * 1024;
+/** Entries in one MP answer, whatever their size. */
+export const PULL_PAGE_ENTRIES_MAX = 1000;
+/** Messages in one LRM (history) answer. */
+export const HISTORY_PAGE_ENTRIES_MAX = 100;
+/** How long a client message id is remembered for retries (dedupe). */
+export const DEDUPE_WINDOW_MS = 7 * 24 * 3600_000;
+
+// --- Actors and mesh ---
+/** Commands queued in one actor's mailbox; beyond it the sender gets MAILBOX_FULL. */
+export const MAILBOX_COMMANDS_MAX = 1024;
+/** Mailbox items an actor runtime drains per event-loop turn before yielding. */
+export const DRAIN_ITEMS_PER_TURN_MAX = 4096;
+/** An actor with an empty mailbox and no sessions is passivated after this idle time. */
+export const ACTOR_IDLE_MS = 60_000;
+/** Envelopes in one mesh batch (one postMessage); larger turns are split. */
+export const MESH_BATCH_ENVELOPES_MAX = 4096;
+/** Outbox deliveries not confirmed within this time are resent. */
+export const OUTBOX_RETRY_MS = 2_000;
+
+// --- Store ---
+/** Longest wait before a group commit starts, to gather more writes into one transaction. */
+export const COMMIT_WINDOW_MS = 1;
+/** Writes in one group commit; more are carried into the next transaction. */
+export const COMMIT_OPS_MAX = 20_000;
+/** LMDB map size per shard (virtual; grows the file only as used). */
+export const STORE_MAP_BYTES_DEFAULT = 64 * 1024 * 1024 * 1024;
+
+// --- Auth and HTTP ---
+/** Token lifetime. */
+export const TOKEN_TTL_MS = 30 * 24 * 3600_000;
+/** Login codes expire after this (PROTOCOL.md §5). */
+export const LOGIN_CODE_TTL_MS = 5 * 60_000;
+/** One login code per mobile per this interval. */
+export const LOGIN_CODE_INTERVAL_MS = 60_000;
+/** Login codes per mobile per day. */
+export const LOGIN_CODES_PER_DAY_MAX = 10;
+/** Largest HTTP request body on the control plane. */
+export const HTTP_BODY_BYTES_MAX = 64 * 1024;
+/** Refused CONNECTs per (uid, device) per minute before further ones are answered without work. */
+export const CONNECT_REFUSALS_PER_MINUTE_MAX = 6;
+
+// --- Supervisor ---
+/** A SIGTERM drain ends by this deadline even if clients are still connected. */
+export const SHUTDOWN_DRAIN_MS = 10_000;
+/** Restarts of one shard within a minute before the supervisor gives up and exits. */
+export const SHARD_RESTARTS_PER_MINUTE_MAX = 10;
+/** Partitions in the partition map; fixed for the life of a data directory. */
+export const PARTITIONS = 1024;
+
+assert(PULL_PAGE_BYTES_MAX <= FRAME_BODY_BYTES_MAX, 'a pull page must fit in one frame');
+assert(MESSAGE_CONTENT_BYTES_MAX * 2 < PULL_PAGE_BYTES_MAX, 'a page holds at least one message');
+assert(SEND_BUFFER_BYTES_MAX >= 2 * FRAME_BODY_BYTES_MAX, 'a reader can hold two full frames');
+assert(PARTITIONS > 0 && (PARTITIONS & (PARTITIONS - 1)) === 0, 'partitions are a power of two');

@@ -1,0 +1,112 @@
+// The wire numbers of the FshareIM protocol (shared/PROTOCOL.md §3). Numbers are fixed forever:
+// add new sub-signals in Magpie's extension range 64–127, never renumber.
+
+export const Signal = {
+  NONE: 0,
+  SUB: 1,
+  AUTH: 2,
+  PING: 3,
+  PUSH: 4,
+  CONTACT: 5,
+  CONNECT: 6,
+  CONNECT_ACK: 7,
+  DISCONNECT: 8,
+  PUBLISH: 9,
+  PUB_ACK: 10,
+} as const;
+export type Signal = (typeof Signal)[keyof typeof Signal];
+
+export const SubSignal = {
+  NONE: 0,
+  CONNECTION_ACCEPTED: 1,
+  CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION: 2,
+  CONNECTION_REFUSED_IDENTIFIER_REJECTED: 3,
+  CONNECTION_REFUSED_SERVER_UNAVAILABLE: 4,
+  CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD: 5,
+  CONNECTION_REFUSED_NOT_AUTHORIZED: 6,
+  CONNECTION_REFUSED_UNEXPECT_NODE: 7,
+  CONNECTION_REFUSED_SESSION_NOT_EXIST: 8,
+  US: 9,
+  FAR: 10,
+  UPUI: 11,
+  FRN: 12,
+  FRUS: 13,
+  FRP: 14,
+  FHR: 15,
+  FP: 16,
+  MN: 17,
+  MS: 18,
+  MP: 19,
+  FN: 20,
+  GC: 21,
+  GPGI: 22,
+  GPGM: 23,
+  GAM: 24,
+  GKM: 25,
+  GQ: 26,
+  GMI: 27,
+  MMI: 28,
+  GQNUT: 29,
+  MR: 30,
+  RMN: 31,
+  LRM: 32,
+  GD: 33,
+  GMURL: 34,
+  FALS: 35,
+  MRN: 36,
+  MRP: 37,
+  MRR: 38,
+  MDR: 39,
+  // Magpie extensions (64–127), documented in docs/PROTOCOL.md.
+  SYNC: 64,
+} as const;
+export type SubSignal = (typeof SubSignal)[keyof typeof SubSignal];
+
+const signalNames = new Map<number, string>(Object.entries(Signal).map(([k, v]) => [v, k]));
+const subSignalNames = new Map<number, string>(
+  Object.entries(SubSignal).map(([k, v]) => [v, k]),
+);
+const signalByName = new Map<string, number>(Object.entries(Signal));
+const subSignalByName = new Map<string, number>(Object.entries(SubSignal));
+
+export function signalName(signal: number): string | undefined {
+  return signalNames.get(signal);
+}
+export function subSignalName(subSignal: number): string | undefined {
+  return subSignalNames.get(subSignal);
+}
+export function signalFromName(name: string): number | undefined {
+  return signalByName.get(name);
+}
+export function subSignalFromName(name: string): number | undefined {
+  return subSignalByName.get(name);
+}
+
+/** Message content types (PROTOCOL.md §6). */
+export const ContentType = {
+  TEXT: 1,
+  VOICE: 2,
+  IMAGE: 3,
+  LOCATION: 4,
+  FILE: 5,
+  VIDEO: 6,
+  STICKER: 7,
+  RICH_MEDIA: 8,
+  RECALLED: 80,
+  TIP: 90,
+  TYPING: 91,
+  CALL_START: 400,
+  CALL_ACCEPT: 401,
+  CALL_END: 402,
+  CALL_SIGNAL: 403,
+  CALL_MODIFY: 404,
+  CALL_ACCEPT_TRANSPARENT: 405,
+  CUSTOM_MIN: 1000,
+} as const;
+
+/** Transparent content types are pushed to online devices only, never stored, never get a seq. */
+export function isTransparentContentType(type: number): boolean {
+  return type === ContentType.TYPING || (type >= 401 && type <= 405);
+}
+
+export const ConversationType = { PRIVATE: 0, GROUP: 1, CHATROOM: 2, CHANNEL: 3 } as const;
