@@ -91,3 +91,6 @@ assert(PULL_PAGE_BYTES_MAX <= FRAME_BODY_BYTES_MAX, 'a pull page must fit in one
 assert(MESSAGE_CONTENT_BYTES_MAX * 2 < PULL_PAGE_BYTES_MAX, 'a page holds at least one message');
 assert(SEND_BUFFER_BYTES_MAX >= 2 * FRAME_BODY_BYTES_MAX, 'a reader can hold two full frames');
 assert(PARTITIONS > 0 && (PARTITIONS & (PARTITIONS - 1)) === 0, 'partitions are a power of two');
+
+/** Users named in one message's mentionedTargets. */
+export const MENTIONED_TARGETS_MAX = 2000;

@@ -1,0 +1,175 @@
+// What every bench CLI shares: option parsing with --help, the standard options (time, warm-up,
+// filter), running cases under tinybench, and printing one human line and one JSON line per case
+// with the environment (STYLE.md habit 14). Benches hold only their cases.
+
+import { Bench } from 'tinybench';
+import { benchEnv, benchEnvText } from './env.js';
+import type { BenchEnv } from './env.js';
+
+export interface CliOption<T> {
+  readonly help: string;
+  readonly default: T;
+  /** Name of the value in --help, e.g. 'ms'. */
+  readonly arg?: string;
+}
+export type CliSpec = Record<string, CliOption<number> | CliOption<string> | CliOption<boolean>>;
+export type CliValues<S extends CliSpec> = { -readonly [K in keyof S]: S[K]['default'] };
+
+/** The options every bench takes; spread them into a bench's own spec. */
+export const BENCH_OPTIONS = {
+  time: { help: 'measuring time per case', default: 1000, arg: 'ms' },
+  warmup: { help: 'warm-up time per case', default: 200, arg: 'ms' },
+  filter: { help: 'run only cases whose name contains this text', default: '', arg: 'text' },
+} as const satisfies CliSpec;
+
+function cliUsage(about: string, spec: CliSpec): string {
+  const lines = [about, '', 'Options:'];
+  for (const [name, option] of Object.entries(spec)) {
+    const arg = typeof option.default === 'boolean' ? '' : ` <${option.arg ?? 'value'}>`;
+    const flag = `  --${name}${arg}`.padEnd(26);
+    lines.push(`${flag}${option.help} (default: ${JSON.stringify(option.default)})`);
+  }
+  lines.push(`  --help${' '.repeat(18)}print this and exit`);
+  return lines.join('\n');
+}
+
+function cliExit(about: string, spec: CliSpec, message: string): never {
+  process.stderr.write(`${message}\n\n${cliUsage(about, spec)}\n`);
+  process.exit(2);
+}
+
+/**
+ * Parses `--name value`, `--name=value` and boolean `--name` flags against `spec`. `--help`
+ * prints usage and exits 0; an unknown option or a bad value prints usage and exits 2.
+ */
+export function cliParse<S extends CliSpec>(
+  about: string,
+  spec: S,
+  argv: readonly string[] = process.argv.slice(2),
+): CliValues<S> {
+  const values: Record<string, number | string | boolean> = {};
+  for (const [name, option] of Object.entries(spec)) values[name] = option.default;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${cliUsage(about, spec)}\n`);
+      process.exit(0);
+    }
+    if (!arg.startsWith('--')) cliExit(about, spec, `unexpected argument: ${arg}`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const option = Object.hasOwn(spec, name) ? spec[name] : undefined;
+    if (option === undefined) cliExit(about, spec, `unknown option: --${name}`);
+    if (typeof option.default === 'boolean') {
+      if (eq >= 0) cliExit(about, spec, `--${name} takes no value`);
+      values[name] = true;
+      continue;
+    }
+    const text = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (text === undefined) cliExit(about, spec, `--${name} needs a value`);
+    if (typeof option.default === 'number') {
+      const number = Number(text);
+      if (text.trim() === '' || !Number.isFinite(number)) {
+        cliExit(about, spec, `--${name} needs a number, got ${JSON.stringify(text)}`);
+      }
+      values[name] = number;
+    } else {
+      values[name] = text;
+    }
+  }
+  return values as CliValues<S>;
+}
+
+export interface BenchCase {
+  readonly name: string;
+  /** One call; keep results alive with benchKeep so the JIT cannot drop the work. */
+  readonly fn: () => void;
+  /** Operations one call performs (loop inside fn for ops shorter than the timer's cost). */
+  readonly opsPerCall?: number;
+  /** Payload bytes per operation, for a throughput column. */
+  readonly bytesPerOp?: number;
+}
+
+export interface BenchCaseResult {
+  readonly bench: string;
+  readonly case: string;
+  readonly opsPerSec: number;
+  readonly nsPerOp: number;
+  /** Relative margin of error of the mean call time, in percent. */
+  readonly rmePercent: number;
+  readonly samples: number;
+  readonly opsPerCall: number;
+  readonly mbPerSec: number | null;
+  readonly timeMs: number;
+  readonly at: string;
+  readonly env: BenchEnv;
+}
+
+const kept: unknown[] = [undefined];
+/** Keeps a value reachable so the computation that made it is not optimised away. */
+export function benchKeep(value: unknown): void {
+  kept[0] = value;
+}
+
+function rateText(perSec: number): string {
+  if (perSec >= 1e6) return `${(perSec / 1e6).toFixed(2)} M`;
+  if (perSec >= 1e3) return `${(perSec / 1e3).toFixed(2)} k`;
+  return perSec.toFixed(2);
+}
+
+function resultText(result: BenchCaseResult): string {
+  const mb = result.mbPerSec === null ? '' : `  ${result.mbPerSec.toFixed(1)} MB/s`;
+  return (
+    `${result.bench}  ${result.case.padEnd(44)} ${rateText(result.opsPerSec).padStart(10)} ops/s ` +
+    `${result.nsPerOp.toFixed(1).padStart(10)} ns/op  ±${result.rmePercent.toFixed(2)}%${mb}`
+  );
+}
+
+/**
+ * Runs each case (skipping those not matching `options.filter`) for `options.time` ms after
+ * `options.warmup` ms of warm-up, printing its two lines as soon as it ends.
+ */
+export async function benchCasesRun(
+  bench: string,
+  cases: readonly BenchCase[],
+  options: { readonly time: number; readonly warmup: number; readonly filter: string },
+): Promise<BenchCaseResult[]> {
+  const env = benchEnv();
+  process.stdout.write(`# ${bench}: ${benchEnvText(env)}\n`);
+  const results: BenchCaseResult[] = [];
+  for (const c of cases) {
+    if (!c.name.includes(options.filter)) continue;
+    const runner = new Bench({
+      time: options.time,
+      warmup: options.warmup > 0,
+      warmupTime: options.warmup,
+      throws: true,
+    });
+    runner.add(c.name, c.fn);
+    const [task] = await runner.run();
+    const outcome = task?.result;
+    if (outcome === undefined || !('period' in outcome)) {
+      process.stdout.write(`${bench}  ${c.name}: no result (${outcome?.state ?? 'missing'})\n`);
+      process.exitCode = 1;
+      continue;
+    }
+    const opsPerCall = c.opsPerCall ?? 1;
+    const opsPerSec = (opsPerCall * 1000) / outcome.period;
+    const result: BenchCaseResult = {
+      bench,
+      case: c.name,
+      opsPerSec,
+      nsPerOp: (outcome.period * 1e6) / opsPerCall,
+      rmePercent: outcome.latency.rme,
+      samples: outcome.latency.samplesCount,
+      opsPerCall,
+      mbPerSec: c.bytesPerOp === undefined ? null : (opsPerSec * c.bytesPerOp) / 1e6,
+      timeMs: options.time,
+      at: new Date().toISOString(),
+      env,
+    };
+    results.push(result);
+    process.stdout.write(`${resultText(result)}\n${JSON.stringify(result)}\n`);
+  }
+  return results;
+}

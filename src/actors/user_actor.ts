@@ -1,0 +1,169 @@
+// One actor per local user: it holds the user's online sessions and runs the user's sends one
+// at a time, in order. A send is acked only after the commit that holds the message, the
+// sender's timeline entry and every delivery obligation (local appends or outbox rows).
+
+import { ErrorCode } from '../errors.js';
+import { MAILBOX_COMMANDS_MAX } from '../limits.js';
+import { ackFor } from '../protocol/answers.js';
+import type { SendRequest } from '../protocol/requests.js';
+import { ConversationType, isTransparentContentType, SubSignal } from '../protocol/signals.js';
+import { Mailbox } from '../runtime/mailbox.js';
+import type { Actor } from '../runtime/actor_runtime.js';
+import type { StoredMessage } from '../store/records.js';
+import type { DeliverEnvelope } from '../router/envelope.js';
+import type { Session } from '../transport/session.js';
+import type { ShardServices } from '../shard/services.js';
+import { notifyAppended, pushTransparent } from '../shard/notify.js';
+
+export type UserCommand = {
+  readonly type: 'Send';
+  readonly session: Session;
+  readonly messageId: number;
+  readonly request: SendRequest;
+};
+
+interface SendAck {
+  readonly messageUid: bigint;
+  readonly timestamp: number;
+}
+type DedupeWaiter = (code: ErrorCode, ack: SendAck | undefined) => void;
+
+export class UserActor implements Actor<UserCommand> {
+  readonly mailbox = new Mailbox<UserCommand>(MAILBOX_COMMANDS_MAX);
+  /** deviceId → its one live session. */
+  readonly sessions = new Map<string, Session>();
+  /** Sends handled but not yet committed; counted against the mailbox bound. */
+  inFlight = 0;
+  lastActiveMs = Date.now();
+  /** Client message ids whose first send is still committing: retries wait for its ack. */
+  private readonly committing = new Map<string, DedupeWaiter[]>();
+
+  constructor(
+    readonly uid: string,
+    private readonly services: ShardServices,
+  ) {}
+
+  /** Mailbox plus in-flight sends: the bound a client sees as MAILBOX_FULL. */
+  get load(): number {
+    return this.mailbox.size + this.inFlight;
+  }
+
+  handle(command: UserCommand): void {
+    this.lastActiveMs = Date.now();
+    switch (command.type) {
+      case 'Send':
+        return this.send(command.session, command.messageId, command.request);
+    }
+  }
+
+  private send(session: Session, messageId: number, request: SendRequest): void {
+    const deviceId = session.deviceId ?? '';
+    const answer = (code: ErrorCode, ack: SendAck | undefined): void => {
+      if (session.closed) return;
+      const result = ack === undefined ? undefined : { messageId: ack.messageUid, timestamp: ack.timestamp };
+      session.send(ackFor(session.profile, SubSignal.MS, messageId, code, result));
+    };
+    if (request.conversationType !== ConversationType.PRIVATE) {
+      return answer(ErrorCode.NOT_IMPLEMENTED, undefined);
+    }
+    const dedupeKey = request.clientMessageId === '' ? '' : `${deviceId}\u0000${request.clientMessageId}`;
+    if (dedupeKey !== '' && this.answerRetry(deviceId, request.clientMessageId, dedupeKey, answer)) {
+      return;
+    }
+    const message: StoredMessage = {
+      uid: this.services.ids.next(),
+      from: this.uid,
+      fromDevice: deviceId,
+      conversationType: request.conversationType,
+      target: request.target,
+      line: request.line,
+      timestamp: Date.now(),
+      content: request.content,
+    };
+    const ack: SendAck = { messageUid: message.uid, timestamp: message.timestamp };
+    if (isTransparentContentType(message.content.type)) {
+      pushTransparent(this.services, message, this.receiversOf(message), session.id);
+      return answer(ErrorCode.OK, ack);
+    }
+    this.persist(session, message, request.clientMessageId, dedupeKey, (code) =>
+      answer(code, code === ErrorCode.OK ? ack : undefined),
+    );
+  }
+
+  /** A retry of a known client message id gets the first ack and stores nothing. */
+  private answerRetry(
+    deviceId: string,
+    clientMessageId: string,
+    dedupeKey: string,
+    answer: DedupeWaiter,
+  ): boolean {
+    const waiting = this.committing.get(dedupeKey);
+    if (waiting !== undefined) {
+      waiting.push(answer);
+      return true;
+    }
+    const stored = this.services.store.dedupe.get([this.uid, deviceId, clientMessageId]);
+    if (stored === undefined) return false;
+    answer(ErrorCode.OK, { messageUid: stored.messageUid, timestamp: stored.timestamp });
+    return true;
+  }
+
+  private receiversOf(message: StoredMessage): string[] {
+    return message.target === this.uid ? [this.uid] : [this.uid, message.target];
+  }
+
+  private persist(
+    session: Session,
+    message: StoredMessage,
+    clientMessageId: string,
+    dedupeKey: string,
+    done: (code: ErrorCode) => void,
+  ): void {
+    const { services } = this;
+    const writes: (() => void)[] = [];
+    const appended: { owner: string; seq: number }[] = [];
+    const remote = new Map<number, string[]>();
+    for (const receiver of this.receiversOf(message)) {
+      const shard = services.partitions.shardOf(receiver);
+      if (shard === services.shardId) {
+        const append = services.timelines.appendMessage(receiver, message);
+        writes.push(append.write);
+        appended.push({ owner: receiver, seq: append.seq });
+      } else {
+        const list = remote.get(shard);
+        if (list === undefined) remote.set(shard, [receiver]);
+        else list.push(receiver);
+      }
+    }
+    const deliveries: { shard: number; envelope: DeliverEnvelope }[] = [];
+    for (const [shard, receivers] of remote) {
+      const reserved = services.outbox.reserve(shard, message, receivers);
+      writes.push(reserved.write);
+      deliveries.push({ shard, envelope: reserved.envelope });
+    }
+    if (dedupeKey !== '') {
+      const key: [string, string, string] = [this.uid, message.fromDevice, clientMessageId];
+      const record = { messageUid: message.uid, timestamp: message.timestamp, atMs: Date.now() };
+      writes.push(() => services.store.dedupe.put(key, record));
+      this.committing.set(dedupeKey, []);
+    }
+    this.inFlight++;
+    services.commits.add(
+      () => {
+        for (const write of writes) write();
+      },
+      (code) => {
+        this.inFlight--;
+        done(code);
+        const ack = { messageUid: message.uid, timestamp: message.timestamp };
+        for (const waiter of this.committing.get(dedupeKey) ?? []) {
+          waiter(code, code === ErrorCode.OK ? ack : undefined);
+        }
+        this.committing.delete(dedupeKey);
+        if (code !== ErrorCode.OK) return;
+        for (const { shard, envelope } of deliveries) services.outbox.committed(shard, envelope);
+        for (const { owner, seq } of appended) notifyAppended(services, owner, seq, session.id);
+      },
+    );
+  }
+}

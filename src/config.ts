@@ -1,0 +1,139 @@
+// One typed, validated, frozen config: defaults < file (--config or MAGPIE_CONFIG, JSON) < env
+// (MAGPIE_HTTP_PORT, …) < flags (--http-port 8081, …). The embedded default needs none of them.
+// A bad value stops the start with a message that names the key and what it accepts.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import { STORE_MAP_BYTES_DEFAULT } from './limits.js';
+
+export interface Config {
+  readonly dataDir: string;
+  readonly host: string;
+  /** Host name clients are told to use in login/route answers. */
+  readonly publicHost: string;
+  readonly httpPort: number;
+  readonly wsPort: number;
+  readonly tcpPort: number;
+  /** Direct per-shard ports are base + 1 + shard; 0 turns fixed numbering off (any free port). */
+  readonly shardPorts: boolean;
+  readonly shards: number;
+  readonly nodeId: number;
+  /** Dev mode: code 556677 logs in anyone, codes are logged, chaos hooks are on. */
+  readonly devMode: boolean;
+  /** `id:base64secret,…`, first one signs; required outside dev mode. */
+  readonly tokenKeys: string;
+  readonly storeMapBytes: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+const DEFAULTS: Config = {
+  dataDir: './data',
+  host: '0.0.0.0',
+  publicHost: '127.0.0.1',
+  httpPort: 8081,
+  wsPort: 9326,
+  tcpPort: 6789,
+  shardPorts: true,
+  shards: Math.min(os.availableParallelism(), 16),
+  nodeId: 0,
+  devMode: true,
+  tokenKeys: '',
+  storeMapBytes: STORE_MAP_BYTES_DEFAULT,
+  logLevel: 'info',
+};
+
+type Kind = 'string' | 'port' | 'count' | 'boolean' | 'level';
+const KINDS: { readonly [K in keyof Config]: Kind } = {
+  dataDir: 'string',
+  host: 'string',
+  publicHost: 'string',
+  httpPort: 'port',
+  wsPort: 'port',
+  tcpPort: 'port',
+  shardPorts: 'boolean',
+  shards: 'count',
+  nodeId: 'count',
+  devMode: 'boolean',
+  tokenKeys: 'string',
+  storeMapBytes: 'count',
+  logLevel: 'level',
+};
+
+export class ConfigError extends Error {}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+function envName(key: string): string {
+  return `MAGPIE_${kebab(key).replace(/-/g, '_').toUpperCase()}`;
+}
+
+function coerce(key: keyof Config, raw: unknown, source: string): Config[keyof Config] {
+  const kind = KINDS[key];
+  const bad = (what: string): never => {
+    throw new ConfigError(`config ${key} (${source}): ${JSON.stringify(raw)} is not ${what}`);
+  };
+  switch (kind) {
+    case 'string':
+      return typeof raw === 'string' ? raw : bad('a string');
+    case 'boolean':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      return bad('true or false');
+    case 'port':
+    case 'count': {
+      const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(value) || value < 0) return bad('a non-negative integer');
+      if (kind === 'port' && value > 65535) return bad('a port (0–65535)');
+      return value;
+    }
+    case 'level':
+      return raw === 'debug' || raw === 'info' || raw === 'warn' || raw === 'error' ? raw : bad('debug|info|warn|error');
+  }
+}
+
+export function configLoad(argv: readonly string[], env: NodeJS.ProcessEnv): Readonly<Config> {
+  const merged: Record<string, unknown> = { ...DEFAULTS };
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${arg}`);
+    const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`flag --${name} needs a value`);
+    flags.set(name, value);
+  }
+  const file = flags.get('config') ?? env['MAGPIE_CONFIG'];
+  flags.delete('config');
+  if (file !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(`config file ${file}: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null) throw new ConfigError(`config file ${file}: not an object`);
+    for (const [key, value] of Object.entries(parsed)) {
+      if (!(key in KINDS)) throw new ConfigError(`config file ${file}: unknown key ${key}`);
+      merged[key] = coerce(key as keyof Config, value, file);
+    }
+  }
+  for (const key of Object.keys(KINDS) as (keyof Config)[]) {
+    const fromEnv = env[envName(key)];
+    if (fromEnv !== undefined) merged[key] = coerce(key, fromEnv, envName(key));
+    const fromFlag = flags.get(kebab(key));
+    if (fromFlag !== undefined) {
+      merged[key] = coerce(key, fromFlag, `--${kebab(key)}`);
+      flags.delete(kebab(key));
+    }
+  }
+  for (const name of flags.keys()) throw new ConfigError(`unknown flag --${name}`);
+  const config = merged as unknown as Config;
+  if (config.shards < 1 || config.shards > 16) throw new ConfigError('config shards: 1–16');
+  if (config.nodeId > 63) throw new ConfigError('config nodeId: 0–63');
+  if (!config.devMode && config.tokenKeys === '') {
+    throw new ConfigError('config tokenKeys (MAGPIE_TOKEN_KEYS) is required outside dev mode');
+  }
+  return Object.freeze(config);
+}

@@ -1,0 +1,93 @@
+// The HTTP control plane on the main thread: login, route, health, metrics and the dev-mode
+// chaos hook. Every answer carries CORS headers; OPTIONS is answered for any path.
+
+import type { TemplatedApp } from 'uWebSockets.js';
+import { partitionOf } from '../router/partition_map.js';
+import type { Supervisor } from '../supervisor.js';
+import { bodyJson, CORS_HEADERS, replyOf } from './http_io.js';
+import { login, sendCode, type LoginDeps } from './login.js';
+
+export interface ControlPlaneDeps extends LoginDeps {
+  readonly supervisor: Supervisor;
+  readonly devMode: boolean;
+  readonly isDraining: () => boolean;
+}
+
+export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): void {
+  app.options('/*', (res) => {
+    res.cork(() => {
+      res.writeStatus('204 No Content');
+      for (const [name, value] of CORS_HEADERS) res.writeHeader(name, value);
+      res.end();
+    });
+  });
+
+  app.post('/send_code', (res) => {
+    const reply = replyOf(res);
+    void bodyJson(res, reply).then((body) => {
+      const { code, message } = sendCode(deps, body);
+      reply.json('200 OK', { code, message, result: null });
+    });
+  });
+
+  app.post('/login', (res) => {
+    const reply = replyOf(res);
+    void bodyJson(res, reply)
+      .then((body) => login(deps, body, 'clientId'))
+      .then((outcome) => {
+        if (!outcome.ok) return reply.json('200 OK', { code: outcome.code, message: outcome.message, result: null });
+        const result = { userId: outcome.uid, token: outcome.compatToken, register: outcome.register };
+        reply.json('200 OK', { code: 0, message: 'success', result });
+      }, () => reply.json('200 OK', { code: 4, message: 'server error', result: null }));
+  });
+
+  app.post('/v1/login', (res) => {
+    const reply = replyOf(res);
+    void bodyJson(res, reply)
+      .then((body) => login(deps, body, 'deviceId'))
+      .then((outcome) => {
+        if (!outcome.ok) return reply.json('200 OK', { code: outcome.code, message: outcome.message });
+        const { uid, token, compatToken, register, shard } = outcome;
+        const result = { userId: uid, token, compatToken, register, endpoints: deps.endpointOf(shard) };
+        reply.json('200 OK', { code: 0, result });
+      }, () => reply.json('200 OK', { code: 4, message: 'server error' }));
+  });
+
+  app.get('/v1/route', (res, req) => {
+    const reply = replyOf(res);
+    const uid = new URLSearchParams(req.getQuery() ?? '').get('uid');
+    if (!uid) return reply.json('400 Bad Request', { code: 251, message: 'uid required' });
+    const shard = deps.partitions.shardOf(uid);
+    reply.json('200 OK', { code: 0, result: { ...deps.endpointOf(shard), partition: partitionOf(uid) } });
+  });
+
+  app.get('/healthz', (res) => replyOf(res).json('200 OK', { ok: true }));
+  app.get('/readyz', (res) => {
+    const ready = deps.supervisor.ready && !deps.isDraining();
+    replyOf(res).json(ready ? '200 OK' : '503 Service Unavailable', { ready });
+  });
+
+  app.get('/metrics', (res) => {
+    const lines: string[] = [];
+    lines.push('# TYPE magpie_sessions gauge', '# TYPE magpie_actors gauge', '# TYPE magpie_outbox_pending gauge');
+    deps.supervisor.stats.forEach((stats, shard) => {
+      lines.push(`magpie_sessions{shard="${shard}"} ${stats.sessions}`);
+      lines.push(`magpie_actors{shard="${shard}"} ${stats.actors}`);
+      lines.push(`magpie_outbox_pending{shard="${shard}"} ${stats.outboxPending}`);
+    });
+    res.cork(() => {
+      res.writeHeader('Content-Type', 'text/plain; version=0.0.4');
+      res.end(`${lines.join('\n')}\n`);
+    });
+  });
+
+  app.post('/v1/admin/crash-shard', (res, req) => {
+    const reply = replyOf(res);
+    const shard = Number(new URLSearchParams(req.getQuery() ?? '').get('shard'));
+    if (!deps.devMode) return reply.json('403 Forbidden', { code: 248, message: 'dev mode only' });
+    const done = Number.isInteger(shard) && deps.supervisor.crash(shard);
+    reply.json(done ? '200 OK' : '400 Bad Request', { code: done ? 0 : 251 });
+  });
+
+  app.any('/*', (res) => replyOf(res).json('404 Not Found', { code: 253, message: 'not found' }));
+}

@@ -1,0 +1,50 @@
+// Messages between the supervisor (main thread) and a shard worker, as tagged unions. Errors
+// cross as numeric codes: structured clone drops Error subclasses.
+
+import type { MessagePort } from 'node:worker_threads';
+
+export type ToShard =
+  | { readonly type: 'MeshAttach'; readonly peer: number; readonly port: MessagePort }
+  /** A peer restarted: drop what was proxied through it, resend what it is owed. */
+  | { readonly type: 'PeerRestarted'; readonly peer: number }
+  | { readonly type: 'SessionIssue'; readonly requestId: number; readonly uid: string; readonly deviceId: string }
+  | { readonly type: 'SessionRevoke'; readonly requestId: number; readonly uid: string; readonly deviceId: string }
+  /** Stop accepting, tell clients to reconnect elsewhere, settle commits, then report Stopped. */
+  | { readonly type: 'Drain' }
+  /** Test and chaos hook (dev mode only): throw from inside the shard. */
+  | { readonly type: 'Crash' };
+
+export interface ShardPorts {
+  readonly wsPort: number;
+  readonly tcpPort: number;
+  /** Set on the shard that bound the shared public ports first (shard 0). */
+  readonly publicWsPort: number;
+  readonly publicTcpPort: number;
+}
+
+export type FromShard =
+  | ({ readonly type: 'Listening' } & ShardPorts)
+  | { readonly type: 'SessionIssued'; readonly requestId: number; readonly code: number; readonly secret: string }
+  | { readonly type: 'SessionRevoked'; readonly requestId: number; readonly code: number }
+  | { readonly type: 'Stats'; readonly sessions: number; readonly actors: number; readonly outboxPending: number }
+  | { readonly type: 'Stopped' };
+
+/** What a shard worker is started with (workerData). */
+export interface ShardBoot {
+  readonly shardId: number;
+  readonly shardCount: number;
+  readonly nodeId: number;
+  readonly dataDir: string;
+  readonly host: string;
+  /** Shared public ports; 0 lets shard 0 pick and the others join the same. */
+  readonly publicWsPort: number;
+  readonly publicTcpPort: number;
+  /** This shard's direct ports (0 = any). */
+  readonly wsPort: number;
+  readonly tcpPort: number;
+  readonly storeMapBytes: number;
+  readonly tokenKeys: { readonly current: { readonly id: string; readonly secret: Uint8Array }; readonly verifyOnly: readonly { readonly id: string; readonly secret: Uint8Array }[] };
+  readonly devMode: boolean;
+  /** Id high-water mark floor so that ids keep growing across restarts and clock steps. */
+  readonly idFloorMs: number;
+}

@@ -1,0 +1,136 @@
+// The sending side of shard-to-shard delivery. A delivery is written to the outbox in the same
+// transaction as the message it belongs to, sent once that commits, and kept (and resent) until
+// the destination says it committed it. Link sequences only grow (their high-water mark is
+// stored with every outbox write); the destination dedupes by message, so resends are safe.
+
+import { OUTBOX_RETRY_MS } from '../limits.js';
+import type { ShardStore } from '../store/shard_store.js';
+import type { StoredMessage } from '../store/records.js';
+import type { DeliverEnvelope } from './envelope.js';
+import type { Mesh } from './mesh.js';
+
+interface PendingLink {
+  next: number;
+  /** Committed, unconfirmed deliveries in linkSeq order. */
+  readonly pending: DeliverEnvelope[];
+  /** When the head of `pending` was last sent: retry is judged on the oldest delivery. */
+  headSentMs: number;
+}
+
+export class Outbox {
+  private readonly links = new Map<number, PendingLink>();
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly self: number,
+    private readonly store: ShardStore,
+    private readonly mesh: Mesh,
+    private readonly removeLater: (write: () => void) => void,
+  ) {}
+
+  /** Load unconfirmed deliveries left by a previous run; they are sent when links attach. */
+  load(): void {
+    for (const { key, value } of this.store.outbox.getRange({})) {
+      const [destination, linkSeq] = key;
+      const link = this.link(destination);
+      link.pending.push({
+        type: 'Deliver',
+        source: this.self,
+        linkSeq,
+        message: value.message,
+        receivers: value.receivers,
+      });
+      link.next = Math.max(link.next, linkSeq + 1);
+    }
+    this.retryTimer = setInterval(() => this.retryStale(), OUTBOX_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  private link(destination: number): PendingLink {
+    let link = this.links.get(destination);
+    if (link === undefined) {
+      const stored = this.store.meta.get(`link:${destination}`);
+      const next = typeof stored === 'number' ? stored + 1 : 1;
+      link = { next, pending: [], headSentMs: 0 };
+      this.links.set(destination, link);
+    }
+    return link;
+  }
+
+  /** Reserve a delivery; its write must join the message's commit; send it after the commit. */
+  reserve(
+    destination: number,
+    message: StoredMessage,
+    receivers: readonly string[],
+  ): { envelope: DeliverEnvelope; write: () => void } {
+    const link = this.link(destination);
+    const linkSeq = link.next++;
+    const envelope: DeliverEnvelope = { type: 'Deliver', source: this.self, linkSeq, message, receivers };
+    const store = this.store;
+    return {
+      envelope,
+      write: () => {
+        store.outbox.put([destination, linkSeq], { message, receivers });
+        store.meta.put(`link:${destination}`, linkSeq);
+      },
+    };
+  }
+
+  /** The message's commit succeeded: the delivery is now owed; send it. */
+  committed(destination: number, envelope: DeliverEnvelope): void {
+    const link = this.link(destination);
+    if (link.pending.length === 0) link.headSentMs = Date.now();
+    link.pending.push(envelope);
+    this.mesh.send(destination, envelope);
+  }
+
+  applied(destination: number, linkSeqs: readonly number[]): void {
+    const link = this.links.get(destination);
+    if (link === undefined || link.pending.length === 0) return;
+    const confirmed = new Set(linkSeqs);
+    const headBefore = link.pending[0];
+    const kept: DeliverEnvelope[] = [];
+    const removed: number[] = [];
+    for (const envelope of link.pending) {
+      if (confirmed.has(envelope.linkSeq)) removed.push(envelope.linkSeq);
+      else kept.push(envelope);
+    }
+    if (removed.length === 0) return;
+    link.pending.splice(0, link.pending.length, ...kept);
+    if (link.pending[0] !== headBefore) link.headSentMs = Date.now();
+    const store = this.store;
+    this.removeLater(() => {
+      for (const linkSeq of removed) store.outbox.remove([destination, linkSeq]);
+    });
+  }
+
+  /** Send every unconfirmed delivery to `destination` from `fromLinkSeq` on, in order. */
+  resend(destination: number, fromLinkSeq = 0): void {
+    const link = this.links.get(destination);
+    if (link === undefined || !this.mesh.isAttached(destination)) return;
+    link.headSentMs = Date.now();
+    for (const envelope of link.pending) {
+      if (envelope.linkSeq >= fromLinkSeq) this.mesh.send(destination, envelope);
+    }
+  }
+
+  /** Deliveries owed and unconfirmed, for metrics and drain. */
+  get pendingCount(): number {
+    let count = 0;
+    for (const link of this.links.values()) count += link.pending.length;
+    return count;
+  }
+
+  private retryStale(): void {
+    const now = Date.now();
+    for (const [destination, link] of this.links) {
+      if (link.pending.length > 0 && now - link.headSentMs >= OUTBOX_RETRY_MS) {
+        this.resend(destination);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.retryTimer !== undefined) clearInterval(this.retryTimer);
+  }
+}

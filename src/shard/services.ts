@@ -1,0 +1,26 @@
+// What a shard's parts share: one object built by shard.ts and handed to actors and routers,
+// so that no part reaches for a global. Everything here runs on the shard's own thread.
+
+import type { TokenKeys } from '../auth/signed_token.js';
+import type { Snowflake } from '../ids/snowflake.js';
+import type { Mesh } from '../router/mesh.js';
+import type { Outbox } from '../router/outbox.js';
+import type { PartitionMap } from '../router/partition_map.js';
+import type { CommitQueue } from '../store/commit_queue.js';
+import type { ShardStore } from '../store/shard_store.js';
+import type { Timelines } from '../store/timelines.js';
+import type { Session } from '../transport/session.js';
+
+export interface ShardServices {
+  readonly shardId: number;
+  readonly store: ShardStore;
+  readonly commits: CommitQueue;
+  readonly timelines: Timelines;
+  readonly ids: Snowflake;
+  readonly mesh: Mesh;
+  readonly outbox: Outbox;
+  readonly partitions: PartitionMap;
+  readonly tokenKeys: TokenKeys;
+  /** Online sessions of a local user (empty when offline). */
+  sessionsOf(uid: string): Iterable<Session>;
+}

@@ -1,0 +1,284 @@
+// Routes every inbound frame of the shard's sessions: before CONNECT to authentication (or to a
+// proxy when another shard owns the user), after it to the user's actor or to reads. Owns the
+// registry of user actors and of proxied sessions in both directions.
+
+import { ErrorCode } from '../errors.js';
+import { AUTH_DEADLINE_MS, MAILBOX_COMMANDS_MAX, MALFORMED_FRAMES_MAX } from '../limits.js';
+import { ackFor, connectAckFor, pingFor } from '../protocol/answers.js';
+import { connectDecode, disconnectDecode, pingIntervalDecode, sendDecode } from '../protocol/requests.js';
+import { Signal, SubSignal } from '../protocol/signals.js';
+import { ActorRuntime } from '../runtime/actor_runtime.js';
+import { UserActor, type UserCommand } from '../actors/user_actor.js';
+import type { Envelope } from '../router/envelope.js';
+import { CloseCode, type Inbound, type Session, type SessionEvents } from '../transport/session.js';
+import { connectVerify } from './connect.js';
+import { readHistory, readPull } from './reads.js';
+import { RemoteSession } from './remote_session.js';
+import type { ShardServices } from './services.js';
+
+interface SessionState {
+  authTimer: NodeJS.Timeout | undefined;
+  malformed: number;
+  /** Set when this session is served by another shard (proxied). */
+  proxiedTo: number | undefined;
+}
+
+export class SessionRouter implements SessionEvents {
+  readonly users = new Map<string, UserActor>();
+  private readonly runtime: ActorRuntime<UserCommand>;
+  private readonly local = new Map<number, { session: Session; state: SessionState }>();
+  private readonly remote = new Map<string, RemoteSession>();
+  private draining = false;
+
+  constructor(
+    private readonly services: ShardServices,
+    onBug: (error: unknown) => void,
+  ) {
+    this.runtime = new ActorRuntime(onBug);
+  }
+
+  get sessionCount(): number {
+    return this.local.size + this.remote.size;
+  }
+
+  *sessionsOf(uid: string): Iterable<Session> {
+    const actor = this.users.get(uid);
+    if (actor !== undefined) yield* actor.sessions.values();
+  }
+
+  // --- SessionEvents (local transports) ---
+
+  opened(session: Session): void {
+    const state: SessionState = { authTimer: undefined, malformed: 0, proxiedTo: undefined };
+    state.authTimer = setTimeout(() => session.close(CloseCode.AUTH_TIMEOUT), AUTH_DEADLINE_MS);
+    this.local.set(session.id, { session, state });
+    if (this.draining) session.close(CloseCode.GOING_AWAY);
+  }
+
+  inbound(session: Session, frame: Inbound): void {
+    const entry = this.local.get(session.id);
+    if (entry === undefined) return;
+    const owner = entry.state.proxiedTo;
+    if (owner === undefined) return this.handle(session, frame, entry.state);
+    // Heartbeats of proxied sessions are answered here and never cross the mesh.
+    if (frame.signal === Signal.PING) return this.ping(session, frame);
+    this.services.mesh.send(owner, { type: 'ProxyIn', source: this.services.shardId, proxyId: session.id, ...frame });
+  }
+
+  malformed(session: Session, _signal: number, subSignal: number, messageId: number): void {
+    const entry = this.local.get(session.id);
+    if (entry === undefined) return;
+    entry.state.malformed++;
+    if (entry.state.malformed > MALFORMED_FRAMES_MAX) return session.close(CloseCode.PROTOCOL_ERROR);
+    session.send(ackFor(session.profile, subSignal, messageId, ErrorCode.INVALID_DATA));
+  }
+
+  closed(session: Session): void {
+    const entry = this.local.get(session.id);
+    if (entry === undefined) return;
+    this.local.delete(session.id);
+    clearTimeout(entry.state.authTimer);
+    const owner = entry.state.proxiedTo;
+    if (owner !== undefined) {
+      this.services.mesh.send(owner, { type: 'ProxyClose', source: this.services.shardId, proxyId: session.id });
+    }
+    this.detach(session);
+  }
+
+  // --- Proxy envelopes ---
+
+  envelope(envelope: Envelope): void {
+    switch (envelope.type) {
+      case 'ProxyOpen': {
+        const key = `${envelope.source}:${envelope.proxyId}`;
+        const remote = new RemoteSession(
+          envelope.profile,
+          envelope.remoteAddress,
+          envelope.source,
+          envelope.proxyId,
+          this.services.mesh,
+          (closed) => {
+            this.remote.delete(key);
+            this.detach(closed);
+          },
+        );
+        this.remote.set(key, remote);
+        return;
+      }
+      case 'ProxyIn': {
+        const remote = this.remote.get(`${envelope.source}:${envelope.proxyId}`);
+        if (remote !== undefined) this.handle(remote, envelope, undefined);
+        return;
+      }
+      case 'ProxyClose':
+        this.remote.get(`${envelope.source}:${envelope.proxyId}`)?.dropped();
+        return;
+      case 'ProxyOut':
+        this.local.get(envelope.proxyId)?.session.send(envelope.data);
+        return;
+      case 'ProxyEnd':
+        this.local.get(envelope.proxyId)?.session.close(envelope.code as CloseCode);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A peer restarted: its proxied clients reconnect; sessions it proxied to us are gone. */
+  peerRestarted(peer: number): void {
+    for (const { session, state } of [...this.local.values()]) {
+      if (state.proxiedTo === peer) session.close(CloseCode.SHARD_RESTART);
+    }
+    for (const remote of [...this.remote.values()]) {
+      if (remote.landing === peer) remote.dropped();
+    }
+  }
+
+  /** Stop accepting; ask every client to reconnect (elsewhere or later). */
+  drain(): void {
+    this.draining = true;
+    for (const { session } of [...this.local.values()]) session.close(CloseCode.GOING_AWAY);
+  }
+
+  /** Passivate actors with no sessions and no work, idle for `idleMs`. */
+  passivate(idleMs: number): void {
+    const now = Date.now();
+    for (const [uid, actor] of this.users) {
+      if (actor.sessions.size === 0 && actor.load === 0 && now - actor.lastActiveMs >= idleMs) {
+        this.users.delete(uid);
+      }
+    }
+  }
+
+  // --- Frames ---
+
+  private handle(session: Session, frame: Inbound, state: SessionState | undefined): void {
+    if (session.uid === undefined) return this.beforeConnect(session, frame, state);
+    switch (frame.signal) {
+      case Signal.PING:
+        return this.ping(session, frame);
+      case Signal.PUBLISH:
+        return this.publish(session, frame);
+      case Signal.DISCONNECT:
+        return this.disconnect(session, frame);
+      case Signal.CONNECT:
+        // A second CONNECT on a live session changes nothing; say so without closing.
+        return session.send(ackFor(session.profile, SubSignal.NONE, frame.messageId, ErrorCode.INVALID_DATA));
+      default:
+        return;
+    }
+  }
+
+  private ping(session: Session, frame: Inbound): void {
+    const interval = pingIntervalDecode(frame.content);
+    if (interval !== undefined) session.setPingInterval(interval);
+    session.send(pingFor(session.profile, frame.messageId));
+  }
+
+  private beforeConnect(session: Session, frame: Inbound, state: SessionState | undefined): void {
+    if (frame.signal === Signal.PING) return this.ping(session, frame);
+    if (frame.signal !== Signal.CONNECT) {
+      if (frame.signal === Signal.PUBLISH) {
+        session.send(ackFor(session.profile, frame.subSignal, frame.messageId, ErrorCode.NOT_CONNECTED));
+      }
+      return;
+    }
+    const request = connectDecode(frame.content);
+    if (!request.ok) return this.refuse(session, frame.messageId, SubSignal.CONNECTION_REFUSED_IDENTIFIER_REJECTED);
+    const owner = this.services.partitions.shardOf(request.value.uid);
+    if (owner !== this.services.shardId) {
+      if (state === undefined) {
+        return this.refuse(session, frame.messageId, SubSignal.CONNECTION_REFUSED_UNEXPECT_NODE);
+      }
+      return this.proxy(session, frame, state, owner);
+    }
+    const verdict = connectVerify(this.services, request.value);
+    if (verdict !== SubSignal.CONNECTION_ACCEPTED) return this.refuse(session, frame.messageId, verdict);
+    if (state !== undefined) clearTimeout(state.authTimer);
+    const { uid, deviceId } = request.value;
+    session.uid = uid;
+    session.deviceId = deviceId;
+    const actor = this.actorOf(uid);
+    const previous = actor.sessions.get(deviceId);
+    actor.sessions.set(deviceId, session);
+    if (previous !== undefined && previous !== session) previous.close(CloseCode.REPLACED);
+    const head = this.services.timelines.head(uid);
+    const body =
+      session.profile === 'native'
+        ? { msg_head: head, friend_head: 0, friend_rq_head: 0, server_time: Date.now() }
+        : { messageHead: String(head), friendHead: 0 };
+    session.send(connectAckFor(session.profile, frame.messageId, SubSignal.CONNECTION_ACCEPTED, body));
+  }
+
+  private refuse(session: Session, messageId: number, verdict: number): void {
+    session.send(connectAckFor(session.profile, messageId, verdict));
+    session.close(CloseCode.REFUSED);
+  }
+
+  private proxy(session: Session, frame: Inbound, state: SessionState, owner: number): void {
+    clearTimeout(state.authTimer);
+    state.proxiedTo = owner;
+    const { mesh, shardId } = this.services;
+    mesh.send(owner, {
+      type: 'ProxyOpen',
+      source: shardId,
+      proxyId: session.id,
+      profile: session.profile,
+      remoteAddress: session.remoteAddress,
+    });
+    mesh.send(owner, { type: 'ProxyIn', source: shardId, proxyId: session.id, ...frame });
+  }
+
+  private actorOf(uid: string): UserActor {
+    let actor = this.users.get(uid);
+    if (actor === undefined) {
+      actor = new UserActor(uid, this.services);
+      this.users.set(uid, actor);
+    }
+    return actor;
+  }
+
+  private publish(session: Session, frame: Inbound): void {
+    const uid = session.uid as string;
+    switch (frame.subSignal) {
+      case SubSignal.MS: {
+        const request = sendDecode(frame.content);
+        if (!request.ok) {
+          return session.send(ackFor(session.profile, SubSignal.MS, frame.messageId, request.code));
+        }
+        const actor = this.actorOf(uid);
+        if (actor.load >= MAILBOX_COMMANDS_MAX) {
+          return session.send(ackFor(session.profile, SubSignal.MS, frame.messageId, ErrorCode.MAILBOX_FULL));
+        }
+        this.runtime.tell(actor, { type: 'Send', session, messageId: frame.messageId, request: request.value });
+        return;
+      }
+      case SubSignal.MP:
+        return readPull(this.services, session, frame);
+      case SubSignal.LRM:
+        return readHistory(this.services, session, frame);
+      default:
+        return session.send(ackFor(session.profile, frame.subSignal, frame.messageId, ErrorCode.NOT_IMPLEMENTED));
+    }
+  }
+
+  private disconnect(session: Session, frame: Inbound): void {
+    const { clearSession } = disconnectDecode(frame.content);
+    const uid = session.uid as string;
+    const deviceId = session.deviceId as string;
+    if (!clearSession) return session.close(CloseCode.NORMAL);
+    const { store, commits } = this.services;
+    commits.add(
+      () => store.devices.remove([uid, deviceId]),
+      () => session.close(CloseCode.LOGGED_OUT),
+    );
+  }
+
+  private detach(session: Session): void {
+    if (session.uid === undefined || session.deviceId === undefined) return;
+    const actor = this.users.get(session.uid);
+    if (actor !== undefined && actor.sessions.get(session.deviceId) === session) {
+      actor.sessions.delete(session.deviceId);
+    }
+  }
+}

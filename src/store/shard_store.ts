@@ -1,0 +1,72 @@
+// The LMDB environment of one shard: the named databases and their key layout. A shard opens
+// only its own environment (data/shard-<n>) and reads and writes only its partitions' users.
+// Values are msgpack (lmdb-js default, 64-bit ids as bigint); keys are ordered-binary tuples.
+
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { StoredMessage, TimelineEntry } from './records.js';
+
+export type UserKey = string;
+
+export interface DeviceRecord {
+  readonly secret: string;
+  /** Tokens issued before this instant are refused (revocation and logout). */
+  readonly validFromMs: number;
+  readonly createdMs: number;
+}
+
+export interface DedupeRecord {
+  readonly messageUid: bigint;
+  readonly timestamp: number;
+  readonly atMs: number;
+}
+
+export interface OutboxRecord {
+  readonly message: StoredMessage;
+  readonly receivers: readonly string[];
+}
+
+export interface ShardStore {
+  readonly env: RootDatabase;
+  /** [uid, seq] → timeline entry: everything a user must see, in order. */
+  readonly timeline: Database<TimelineEntry, [UserKey, number]>;
+  /** [uid, conversationKey, messageUidHex] → seq: a user's messages per conversation. */
+  readonly conversations: Database<number, [UserKey, string, string]>;
+  /** [uid, deviceId, clientMessageId] → first ack: retries are stored once. */
+  readonly dedupe: Database<DedupeRecord, [UserKey, string, string]>;
+  /** [destShard, linkSeq] → a delivery owed to another shard, until it confirms. */
+  readonly outbox: Database<OutboxRecord, [number, number]>;
+  /** [uid, deviceId] → device session. */
+  readonly devices: Database<DeviceRecord, [UserKey, string]>;
+  /** Small named values (id high-water mark, layout version). */
+  readonly meta: Database<unknown, string>;
+}
+
+export interface ShardStoreOptions {
+  readonly path: string;
+  readonly mapBytes: number;
+}
+
+export function shardStoreOpen(options: ShardStoreOptions): ShardStore {
+  const env = open({
+    path: options.path,
+    mapSize: options.mapBytes,
+    // Acks wait for the commit promise; with overlapping sync that promise resolves before the
+    // flush, so it is off: a resolved commit here means fsynced.
+    overlappingSync: false,
+    encoder: { int64AsType: 'bigint' },
+    maxDbs: 16,
+  });
+  return {
+    env,
+    timeline: env.openDB({ name: 'timeline' }),
+    conversations: env.openDB({ name: 'conversations' }),
+    dedupe: env.openDB({ name: 'dedupe' }),
+    outbox: env.openDB({ name: 'outbox' }),
+    devices: env.openDB({ name: 'devices' }),
+    meta: env.openDB({ name: 'meta' }),
+  };
+}
+
+export async function shardStoreClose(store: ShardStore): Promise<void> {
+  await store.env.close();
+}

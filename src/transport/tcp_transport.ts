@@ -1,0 +1,96 @@
+// TCP edge on node:net: native frames only. The frame reader refuses an oversize length from
+// the header alone, before buffering; a reader whose unsent bytes pass SEND_BUFFER_BYTES_MAX is
+// cut. Idle: NATIVE_IDLE_BEFORE_PING_MS until the first PING, then interval + grace.
+
+import net from 'node:net';
+import {
+  FRAME_BODY_BYTES_MAX,
+  NATIVE_IDLE_BEFORE_PING_MS,
+  NATIVE_IDLE_GRACE_MS,
+  SEND_BUFFER_BYTES_MAX,
+} from '../limits.js';
+import { bodyDecode } from '../protocol/body_codec.js';
+import { FrameReader } from '../protocol/native_frame.js';
+import { connectAckFor } from '../protocol/answers.js';
+import { SubSignal } from '../protocol/signals.js';
+import { CloseCode, sessionIdNext, type Session, type SessionEvents } from './session.js';
+
+class TcpSession implements Session {
+  readonly id = sessionIdNext();
+  readonly profile = 'native' as const;
+  uid: string | undefined;
+  deviceId: string | undefined;
+  closed = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    readonly remoteAddress: string,
+  ) {}
+
+  send(data: string | Uint8Array): void {
+    if (this.closed) return;
+    if (this.socket.writableLength > SEND_BUFFER_BYTES_MAX) {
+      this.closed = true;
+      this.socket.destroy();
+      return;
+    }
+    this.socket.write(data);
+  }
+
+  close(_code: CloseCode): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+    // A peer that never reads would keep a half-closed socket: bound it.
+    setTimeout(() => this.socket.destroy(), 5_000).unref();
+  }
+
+  setPingInterval(intervalMs: number): void {
+    this.socket.setTimeout(intervalMs + NATIVE_IDLE_GRACE_MS);
+  }
+}
+
+export function tcpEdgeCreate(events: SessionEvents): net.Server {
+  return net.createServer({ noDelay: true }, (socket) => {
+    const session = new TcpSession(socket, socket.remoteAddress ?? '');
+    const reader = new FrameReader(FRAME_BODY_BYTES_MAX);
+    socket.setTimeout(NATIVE_IDLE_BEFORE_PING_MS);
+    socket.on('timeout', () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      session.closed = true;
+      events.closed(session);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (session.closed) return;
+      const error = reader.feed(chunk, (frame) => {
+        if (session.closed) return;
+        const body = frame.body.length === 0 ? { ok: true as const, value: undefined } : bodyDecode(frame.body);
+        if (!body.ok) return events.malformed(session, frame.signal, frame.subSignal, frame.messageId);
+        events.inbound(session, {
+          signal: frame.signal,
+          subSignal: frame.subSignal,
+          messageId: frame.messageId,
+          content: body.value,
+        });
+      });
+      if (error === null) return;
+      if (error === 'unsupported_version') {
+        session.send(connectAckFor('native', 0, SubSignal.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION));
+      }
+      session.close(CloseCode.PROTOCOL_ERROR);
+    });
+    events.opened(session);
+  });
+}
+
+export function tcpEdgeListen(server: net.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, backlog: 4096 }, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,159 @@
+// WebSocket edge on uWS: one app per shard, listening on the shared public port and on the
+// shard's direct port. Text frames are compat JSON, binary frames are native frames; the first
+// frame fixes a connection's profile. Messages are decoded before the handler returns because
+// uWS neuters their buffers afterwards.
+
+import { ErrorCode } from '../errors.js';
+import { FRAME_BODY_BYTES_MAX, SEND_BUFFER_BYTES_MAX, WS_IDLE_TIMEOUT_MS, WS_MESSAGE_BYTES_MAX } from '../limits.js';
+import { bodyDecode } from '../protocol/body_codec.js';
+import { compatParse, HEARTBEAT_TEXT } from '../protocol/compat_json.js';
+import { frameDecodeOne } from '../protocol/native_frame.js';
+import { connectAckFor } from '../protocol/answers.js';
+import { Signal, SubSignal } from '../protocol/signals.js';
+import { CloseCode, sessionIdNext, type Profile, type Session, type SessionEvents } from './session.js';
+import { loadUws, type UwsListenSocket, type UwsModule } from './uws_loader.js';
+import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+
+interface WsUserData {
+  session?: WsSession;
+}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: false });
+
+class WsSession implements Session {
+  readonly id = sessionIdNext();
+  profile: Profile = 'native';
+  uid: string | undefined;
+  deviceId: string | undefined;
+  closed = false;
+  /** The profile is fixed by the first frame; later frames of the other kind are refused. */
+  profileFixed = false;
+
+  constructor(
+    private readonly ws: WebSocket<WsUserData>,
+    readonly remoteAddress: string,
+  ) {}
+
+  send(data: string | Uint8Array): void {
+    if (this.closed) return;
+    const status = this.ws.send(data, typeof data !== 'string');
+    // 2 = dropped over maxBackpressure: uWS closes the socket itself (closeOnBackpressureLimit).
+    if (status === 2) this.closed = true;
+  }
+
+  close(code: CloseCode): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws.end(code);
+  }
+
+  setPingInterval(): void {
+    // uWS enforces WS_IDLE_TIMEOUT_MS on every connection; native clients ping inside it.
+  }
+}
+
+export interface WsEdge {
+  readonly app: TemplatedApp;
+  readonly sockets: UwsListenSocket[];
+  readonly uws: UwsModule;
+}
+
+export function wsEdgeCreate(events: SessionEvents): WsEdge {
+  const uws = loadUws();
+  const app = uws.App();
+  app.ws<WsUserData>('/*', {
+    compression: uws.DISABLED,
+    maxPayloadLength: WS_MESSAGE_BYTES_MAX,
+    idleTimeout: WS_IDLE_TIMEOUT_MS / 1000,
+    maxBackpressure: SEND_BUFFER_BYTES_MAX,
+    closeOnBackpressureLimit: true,
+    sendPingsAutomatically: false,
+    open: (ws) => {
+      const address = Buffer.from(ws.getRemoteAddressAsText()).toString();
+      const session = new WsSession(ws, address);
+      ws.getUserData().session = session;
+      events.opened(session);
+    },
+    message: (ws, message, isBinary) => {
+      const session = ws.getUserData().session;
+      if (session === undefined || session.closed) return;
+      if (isBinary) wsBinary(session, new Uint8Array(message), events);
+      else wsText(session, message, events);
+    },
+    close: (ws) => {
+      const session = ws.getUserData().session;
+      if (session === undefined) return;
+      session.closed = true;
+      events.closed(session);
+    },
+  });
+  return { app, sockets: [], uws };
+}
+
+function fixProfile(session: WsSession, profile: Profile): boolean {
+  if (!session.profileFixed) {
+    session.profile = profile;
+    session.profileFixed = true;
+    return true;
+  }
+  return session.profile === profile;
+}
+
+function wsBinary(session: WsSession, bytes: Uint8Array, events: SessionEvents): void {
+  const frame = frameDecodeOne(bytes, FRAME_BODY_BYTES_MAX);
+  if (typeof frame === 'string') {
+    // Binary data that is not a native frame is ignored on a compat connection (§4).
+    if (session.profileFixed && session.profile === 'compat') return;
+    if (frame === 'unsupported_version') {
+      fixProfile(session, 'native');
+      session.send(connectAckFor('native', 0, SubSignal.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION));
+    }
+    return session.close(CloseCode.PROTOCOL_ERROR);
+  }
+  if (!fixProfile(session, 'native')) return;
+  const body = frame.body.length === 0 ? { ok: true as const, value: undefined } : bodyDecode(frame.body);
+  if (!body.ok) return events.malformed(session, frame.signal, frame.subSignal, frame.messageId);
+  events.inbound(session, {
+    signal: frame.signal,
+    subSignal: frame.subSignal,
+    messageId: frame.messageId,
+    content: body.value,
+  });
+}
+
+function wsText(session: WsSession, message: ArrayBuffer, events: SessionEvents): void {
+  const text = textDecoder.decode(message);
+  if (text === HEARTBEAT_TEXT) return;
+  if (!fixProfile(session, 'compat')) return;
+  const parsed = compatParse(text);
+  if (!parsed.ok) {
+    // Non-JSON text is ignored (§4); an unknown sub-signal is answered 254.
+    if (parsed.code === ErrorCode.NOT_IMPLEMENTED) {
+      events.malformed(session, Signal.PUB_ACK, SubSignal.NONE, 0);
+    }
+    return;
+  }
+  events.inbound(session, parsed.value);
+}
+
+/** Listen on `port` (0 = any); resolves with the bound port. */
+export function wsEdgeListen(edge: WsEdge, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    edge.app.listen(host, port, (socket) => {
+      if (socket === false) return reject(new Error(`WebSocket listen failed on ${host}:${port}`));
+      edge.sockets.push(socket);
+      resolve(edge.uws.us_socket_local_port(socket as unknown as Parameters<UwsModule['us_socket_local_port']>[0]));
+    });
+  });
+}
+
+/** Stop accepting; existing connections stay until closed. */
+export function wsEdgeStopListening(edge: WsEdge): void {
+  for (const socket of edge.sockets.splice(0)) edge.uws.us_listen_socket_close(socket);
+}
+
+/** Close everything at once (required before a worker thread ends: see DESIGN.md §3). */
+export function wsEdgeClose(edge: WsEdge): void {
+  wsEdgeStopListening(edge);
+  edge.app.close();
+}
