@@ -162,6 +162,7 @@ export class UserActor implements Actor<UserCommand> {
         this.committing.delete(dedupeKey);
         if (code !== ErrorCode.OK) return;
         for (const { shard, envelope } of deliveries) services.outbox.committed(shard, envelope);
+        for (const { owner, seq } of appended) services.timelines.committed(owner, seq);
         for (const { owner, seq } of appended) notifyAppended(services, owner, seq, session.id);
       },
     );

@@ -44,7 +44,8 @@ export class Snowflake {
   }
 
   next(): bigint {
-    const now = this.now();
+    // Whole ms: BigInt() refuses fractions, and a sub-ms clock would only waste sequence space.
+    const now = Math.floor(this.now());
     if (now > this.ms) {
       this.msSet(now);
       this.sequence = 0;

@@ -84,6 +84,8 @@ function contentDecode(value: unknown): Result<MessageContent> {
     const raw = fields[key];
     if (raw === undefined || raw === null) continue;
     if (typeof raw !== 'string') return fail(ErrorCode.INVALID_MESSAGE);
+    // Empty fields are what most clients send for "none": not stored.
+    if (raw === '') continue;
     bytes += raw.length;
     out[key] = raw;
   }

@@ -42,6 +42,7 @@ export class Deliveries {
         // Unconfirmed deliveries are resent by the source; nothing to undo here.
         if (code !== ErrorCode.OK) return;
         this.confirm(envelope.source, envelope.linkSeq);
+        for (const { owner, seq } of appended) services.timelines.committed(owner, seq);
         for (const { owner, seq } of appended) notifyAppended(services, owner, seq, -1);
       },
     );

@@ -17,7 +17,7 @@ export function readPull(services: ShardServices, session: Session, frame: Inbou
   const afterSeq = request.ok ? request.value.afterSeq : 0;
   const page = request.ok
     ? services.timelines.page(uid, afterSeq, PULL_PAGE_ENTRIES_MAX, PULL_PAGE_BYTES_MAX)
-    : { entries: [], current: afterSeq, head: services.timelines.head(uid) };
+    : { entries: [], current: afterSeq, head: services.timelines.visibleHead(uid) };
   const native = session.profile === 'native';
   const result = {
     current: native ? page.current : String(page.current),

@@ -202,7 +202,7 @@ export class SessionRouter implements SessionEvents {
     const previous = actor.sessions.get(deviceId);
     actor.sessions.set(deviceId, session);
     if (previous !== undefined && previous !== session) previous.close(CloseCode.REPLACED);
-    const head = this.services.timelines.head(uid);
+    const head = this.services.timelines.visibleHead(uid);
     const body =
       session.profile === 'native'
         ? { msg_head: head, friend_head: 0, friend_rq_head: 0, server_time: Date.now() }

@@ -19,6 +19,9 @@ export class Timelines {
   // TODO(issue 3, connections bench): bound this map for millions of users by evicting heads
   // with no write in flight; today it holds one number per user touched since start.
   private readonly heads = new Map<string, number>();
+  /** Highest seq whose commit is durable, for users with appends in flight; answers (MP,
+   * CONNECT_ACK) never announce a seq a reader cannot see yet. */
+  private readonly committedHeads = new Map<string, number>();
 
   constructor(private readonly store: ShardStore) {}
 
@@ -39,9 +42,21 @@ export class Timelines {
     return head;
   }
 
+  /** The head readers may be told about: everything up to it is committed. */
+  visibleHead(uid: string): number {
+    return this.committedHeads.get(uid) ?? this.head(uid);
+  }
+
+  /** A commit holding `seq` for `owner` is durable. */
+  committed(owner: string, seq: number): void {
+    if (seq >= (this.heads.get(owner) ?? 0)) this.committedHeads.delete(owner);
+    else if (seq > (this.committedHeads.get(owner) ?? 0)) this.committedHeads.set(owner, seq);
+  }
+
   /** Assign the next seq to `message` for `owner`; the returned write must join a commit. */
   appendMessage(owner: string, message: StoredMessage): { seq: number; write: () => void } {
     const seq = this.head(owner) + 1;
+    if (!this.committedHeads.has(owner)) this.committedHeads.set(owner, seq - 1);
     this.heads.set(owner, seq);
     const entry: TimelineEntry = { kind: 'message', message };
     const store = this.store;
@@ -64,14 +79,14 @@ export class Timelines {
 
   /** Entries with seq > afterSeq, at most `entriesMax` and about `bytesMax`. */
   page(uid: string, afterSeq: number, entriesMax: number, bytesMax: number): TimelinePage {
-    const head = this.head(uid);
+    const head = this.visibleHead(uid);
     const entries: { seq: number; entry: TimelineEntry }[] = [];
     let current = afterSeq;
     let bytes = 0;
     if (afterSeq < head) {
       for (const { key, value } of this.store.timeline.getRange({
         start: [uid, afterSeq + 1],
-        end: [uid, SEQ_MAX],
+        end: [uid, head + 1],
         limit: entriesMax,
       })) {
         const size = entrySizeEstimate(value);

@@ -1,0 +1,156 @@
+// The core chat path on a real server (2 shards, real sockets, real LMDB in a temp dir):
+// 1:1 across shards over every transport, offline catch-up, multi-device, retries.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PartitionMap } from '../src/router/partition_map.js';
+import type { Transport } from '../src/client/index.js';
+import { serverStart, type TestServer } from './helpers/server.js';
+import { mobileNext, text, userConnect, type TestUser } from './helpers/users.js';
+
+let server: TestServer;
+
+before(async () => {
+  server = await serverStart({ shards: 2 });
+});
+after(async () => {
+  await server.stop();
+  server.cleanup();
+});
+
+/** Two users owned by different shards, connected over the given transports. */
+async function pairOnTwoShards(a: Transport, b: Transport): Promise<[TestUser, TestUser]> {
+  const partitions = new PartitionMap(server.ports.shards);
+  const first = await userConnect(server, { transport: a });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const second = await userConnect(server, { transport: b });
+    if (partitions.shardOf(second.uid) !== partitions.shardOf(first.uid)) return [first, second];
+    second.client.close();
+  }
+  throw new Error('no user on the other shard in 50 tries');
+}
+
+async function converse(a: TestUser, b: TestUser): Promise<void> {
+  const aBefore = a.received.length;
+  const bBefore = b.received.length;
+  const ack = await a.client.send({ conversation: { type: 0, target: b.uid, line: 0 }, content: text('hello b') });
+  assert.match(ack.messageUid, /^\d+$/);
+  await b.client.send({ conversation: { type: 0, target: a.uid, line: 0 }, content: text('hello a') });
+  // The receiver is notified (MN); the sending device is not (it has the ack) and sees its own
+  // message in its timeline at its next pull.
+  await a.waitFor(aBefore + 1);
+  await b.waitFor(bBefore + 1);
+  await a.client.sync();
+  await b.client.sync();
+  const atB = await b.waitFor(bBefore + 2);
+  const atA = await a.waitFor(aBefore + 2);
+  // Each side sees both messages (its own send included) in the same order.
+  const bodies = (list: typeof atA) => list.slice(-2).map((m) => m.content.searchableContent);
+  assert.deepEqual(bodies(atB), ['hello b', 'hello a']);
+  assert.deepEqual(bodies(atA), ['hello b', 'hello a']);
+  const fromA = atB.find((m) => m.messageUid === ack.messageUid);
+  assert.ok(fromA, 'b received a message with the uid a was acked');
+  assert.equal(fromA.from, a.uid);
+  assert.equal(fromA.target, b.uid);
+}
+
+describe('1:1 chat across shards', () => {
+  for (const [a, b] of [
+    ['ws-compat', 'ws-compat'],
+    ['tcp', 'tcp'],
+    ['ws', 'tcp'],
+    ['ws-compat', 'tcp'],
+  ] as const) {
+    it(`${a} ↔ ${b}: both directions delivered, acked uid matches`, async () => {
+      const [userA, userB] = await pairOnTwoShards(a, b);
+      try {
+        await converse(userA, userB);
+      } finally {
+        userA.client.close();
+        userB.client.close();
+      }
+    });
+  }
+
+  it('public ports: users that land on a non-owner shard are proxied and still chat', async () => {
+    const partitions = new PartitionMap(server.ports.shards);
+    const a = await userConnect(server, { transport: 'tcp', publicPort: true });
+    let b: TestUser | undefined;
+    for (let i = 0; i < 50 && b === undefined; i++) {
+      const candidate = await userConnect(server, { transport: 'ws', publicPort: true });
+      if (partitions.shardOf(candidate.uid) !== partitions.shardOf(a.uid)) b = candidate;
+      else candidate.client.close();
+    }
+    assert.ok(b);
+    try {
+      await converse(a, b);
+    } finally {
+      a.client.close();
+      b.client.close();
+    }
+  });
+});
+
+describe('offline, devices, retries', () => {
+  it('an offline user receives everything on reconnect, in seq order', async () => {
+    const [a, b] = await pairOnTwoShards('tcp', 'tcp');
+    const bMobile = b.mobile;
+    await b.client.disconnect(false);
+    const sent: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      sent.push(`offline ${i}`);
+      await a.client.send({ conversation: { type: 0, target: b.uid, line: 0 }, content: text(`offline ${i}`) });
+    }
+    const again = await userConnect(server, { transport: 'tcp', mobile: bMobile });
+    const got = await again.waitFor(30);
+    assert.deepEqual(
+      got.map((m) => m.content.searchableContent),
+      sent,
+    );
+    const seqs = got.map((m) => m.seq ?? -1);
+    assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y));
+    assert.equal(new Set(seqs).size, seqs.length);
+    a.client.close();
+    again.client.close();
+  });
+
+  it('two devices of one user both see every message, including sends from the other', async () => {
+    const mobile = mobileNext();
+    const phone = await userConnect(server, { transport: 'tcp', mobile, deviceId: 'phone' });
+    const laptop = await userConnect(server, { transport: 'ws-compat', mobile, deviceId: 'laptop' });
+    const peer = await userConnect(server, { transport: 'ws' });
+    await phone.client.send({ conversation: { type: 0, target: peer.uid, line: 0 }, content: text('from phone') });
+    await peer.client.send({ conversation: { type: 0, target: phone.uid, line: 0 }, content: text('from peer') });
+    await laptop.client.send({ conversation: { type: 0, target: peer.uid, line: 0 }, content: text('from laptop') });
+    const expected = ['from phone', 'from peer', 'from laptop'];
+    await phone.waitFor(3);
+    await laptop.waitFor(2);
+    await laptop.client.sync();
+    for (const device of [phone, laptop]) {
+      const got = await device.waitFor(3);
+      assert.deepEqual(got.map((m) => m.content.searchableContent), expected);
+    }
+    phone.client.close();
+    laptop.client.close();
+    peer.client.close();
+  });
+
+  it('a retried MS with the same client message id is stored once and gets the same ack', async () => {
+    const [a, b] = await pairOnTwoShards('ws', 'tcp');
+    const message = {
+      conversation: { type: 0, target: b.uid, line: 0 },
+      content: text('only once'),
+      clientMessageId: 'retry-me-1',
+    };
+    const first = await a.client.send(message);
+    const second = await a.client.send(message);
+    assert.equal(second.messageUid, first.messageUid);
+    assert.equal(second.timestamp, first.timestamp);
+    await a.client.send({ conversation: message.conversation, content: text('marker') });
+    await b.waitFor(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(b.received.map((m) => m.content.searchableContent), ['only once', 'marker']);
+    a.client.close();
+    b.client.close();
+  });
+});
