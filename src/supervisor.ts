@@ -30,6 +30,8 @@ const CONTROL_REQUEST_TIMEOUT_MS = 5_000;
 interface ShardSlot {
   worker: Worker | undefined;
   ports: ShardPorts | undefined;
+  /** Ports of the last run: a restarted shard binds the same ones, so clients find it again. */
+  lastPorts: ShardPorts | undefined;
   stats: { sessions: number; actors: number; outboxPending: number };
   restarts: number[];
   stopping: boolean;
@@ -59,6 +61,7 @@ export class Supervisor {
     this.slots = Array.from({ length: config.shards }, () => ({
       worker: undefined,
       ports: undefined,
+      lastPorts: undefined,
       stats: { sessions: 0, actors: 0, outboxPending: 0 },
       restarts: [],
       stopping: false,
@@ -102,7 +105,7 @@ export class Supervisor {
   private boot(shard: number): ShardBoot {
     const { config } = this;
     const direct = (base: number): number => (config.shardPorts && base !== 0 ? base + 1 + shard : 0);
-    const known = this.slots[shard]?.ports;
+    const known = this.slots[shard]?.lastPorts;
     return {
       shardId: shard,
       shardCount: this.slots.length,
@@ -132,6 +135,7 @@ export class Supervisor {
       worker.on('message', (message: FromShard) => {
         if (message.type === 'Listening') {
           slot.ports = message;
+          slot.lastPorts = message;
           resolve(message);
         }
         this.fromShard(shard, message);

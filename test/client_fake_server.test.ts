@@ -38,14 +38,19 @@ class FakeServer {
   redirectTo: { host: string; wsPort: number; tcpPort: number } | null = null;
   /** MS requests are swallowed (never answered) while true. */
   silent = false;
+  /** A transparent push follows every CONNECT_ACK at once (same TCP write burst). */
+  typingAfterAck = false;
   connects = 0;
   private uidNext = 1n << 60n;
   private readonly tcp = net.createServer((socket) => this.tcpAccept(socket));
   private readonly wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  private readonly wssListening = new Promise<void>((resolve) => {
+    this.wss.once('listening', resolve);
+  });
 
   async start(): Promise<{ tcpPort: number; wsPort: number }> {
     await new Promise<void>((resolve) => this.tcp.listen(0, '127.0.0.1', resolve));
-    await new Promise<void>((resolve) => this.wss.once('listening', resolve));
+    await this.wssListening;
     this.wss.on('connection', (ws) => this.wsAccept(ws));
     return {
       tcpPort: (this.tcp.address() as AddressInfo).port,
@@ -105,7 +110,8 @@ class FakeServer {
         if (conn.profile === 'native') {
           ws.send(frameEncode(signal, subSignal, id, nativeBody(signal, content, code)));
         } else {
-          ws.send(compatEncode(signal, subSignal, id, code !== undefined && code !== 0 ? '' : content));
+          const failed = code !== undefined && code !== 0;
+          ws.send(compatEncode(signal, subSignal, id, failed ? '' : content));
         }
       },
       drop: () => ws.terminate(),
@@ -151,7 +157,8 @@ class FakeServer {
     const part0 = conn.profile === 'compat' ? compatPasswordOpen(password, SECRET) : null;
     const good = part0 === null ? password === TOKEN : part0.ok && part0.value === TOKEN;
     if (!good) {
-      conn.out(Signal.CONNECT_ACK, SubSignal.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD, id, undefined);
+      const refusal = SubSignal.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
+      conn.out(Signal.CONNECT_ACK, refusal, id, undefined);
       return conn.drop();
     }
     conn.uid = String(fields['userName']);
@@ -159,6 +166,7 @@ class FakeServer {
     conn.out(Signal.CONNECT_ACK, SubSignal.CONNECTION_ACCEPTED, id, conn.profile === 'compat'
       ? { messageHead: String(head), friendHead: 0 }
       : { msg_head: head, friend_head: 0, friend_rq_head: 0, server_time: Date.now() });
+    if (this.typingAfterAck) conn.out(Signal.PUB_ACK, SubSignal.MP, 0, typingPage(conn.uid));
   }
 
   private pull(conn: FakeConn, id: number, from: number): void {
@@ -171,7 +179,8 @@ class FakeServer {
       content: { type: 1, searchableContent: e.text },
     }));
     const current = page.at(-1)?.seq ?? from - 1;
-    const answer = { current, head: inbox.length, messageCount: list.length, messageResponseList: list };
+    const head = inbox.length;
+    const answer = { current, head, messageCount: list.length, messageResponseList: list };
     conn.out(Signal.PUB_ACK, SubSignal.MP, id, compat
       ? { ...answer, current: String(current), head: String(inbox.length) } : answer);
   }
@@ -192,6 +201,11 @@ class FakeServer {
     const uid = conn.profile === 'compat' ? ack.uid.toString() : ack.uid;
     conn.out(Signal.PUB_ACK, SubSignal.MS, id, { messageId: uid, timestamp: ack.timestamp });
   }
+}
+
+function typingPage(target: string): unknown {
+  return { current: 0, head: 0, messageCount: 1, messageResponseList: [{ messageId: 9,
+    from: 's1', conversationType: 0, target, line: 0, timestamp: 1, content: { type: 91 } }] };
 }
 
 function nativeBody(signal: number, content: unknown, code?: number): Uint8Array {
@@ -231,7 +245,9 @@ function until(check: () => boolean, what: string): Promise<void> {
   });
 }
 
-const texts = (received: readonly ReceivedMessage[]) => received.map((m) => m.content.searchableContent);
+function texts(received: readonly ReceivedMessage[]): string[] {
+  return received.map((m) => m.content.searchableContent);
+}
 
 test('client (tcp): connect syncs stored entries in seq order, page by page', async () => {
   for (let i = 1; i <= 5; i++) server.store('s1', 'a1', `m${i}`);
@@ -244,14 +260,14 @@ test('client (tcp): connect syncs stored entries in seq order, page by page', as
   client.close();
 });
 
-test('client (tcp): a refused CONNECT rejects with kind refused and the sub-signal as code', async () => {
+test('client (tcp): a refused CONNECT rejects, kind refused, the sub-signal as code', async () => {
   const { client } = clientMake('tcp', 'a2', { token: 'wrong' });
   await assert.rejects(client.connect(), (err: unknown) => err instanceof MagpieError &&
     err.kind === 'refused' && err.code === SubSignal.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
 });
 
 for (const transport of ['tcp', 'ws', 'ws-compat'] as const) {
-  test(`client (${transport}): send is acked; the peer gets it once via MN; a retry is deduped`, async () => {
+  test(`client (${transport}): send is acked, the peer gets it once, a retry dedupes`, async () => {
     const { client: alice } = clientMake(transport, `alice-${transport}`);
     const { client: bob, received } = clientMake(transport, `bob-${transport}`);
     await alice.connect();
@@ -272,7 +288,7 @@ for (const transport of ['tcp', 'ws', 'ws-compat'] as const) {
   });
 }
 
-test('client (tcp): after a drop, requests in flight reject retryable; reconnect emits only new entries', async () => {
+test('client (tcp): a drop rejects requests retryable; reconnect emits only new ones', async () => {
   const { client, received } = clientMake('tcp', 'r1');
   server.store('s1', 'r1', 'before');
   await client.connect();
@@ -317,21 +333,57 @@ test('client (tcp): UNEXPECT_NODE is followed to the named endpoint, at most 3 t
   }
 });
 
-test('client (tcp): a transparent push is emitted as transparent and leaves lastSeq alone', async () => {
+test('client (tcp): a transparent push is emitted as such and leaves lastSeq alone', async () => {
   const { client } = clientMake('tcp', 't1');
   await client.connect();
   const got: ReceivedMessage[] = [];
   client.on('transparent', (m) => got.push(m));
   for (const conn of server.conns) {
-    if (conn.uid !== 't1') continue;
-    conn.out(Signal.PUB_ACK, SubSignal.MP, 0, { current: 0, head: 0, messageCount: 1,
-      messageResponseList: [{ messageId: 9, from: 's1', conversationType: 0, target: 't1', line: 0,
-        timestamp: 1, content: { type: 91 } }] });
+    if (conn.uid === 't1') conn.out(Signal.PUB_ACK, SubSignal.MP, 0, typingPage('t1'));
   }
   await until(() => got.length === 1, 'the transparent push');
   assert.equal(got[0]?.content.type, 91);
   assert.equal(client.lastSeq, 0);
   client.close();
+});
+
+test('client (tcp): a push right behind CONNECT_ACK is not lost', async () => {
+  const { client } = clientMake('tcp', 't2');
+  const got: ReceivedMessage[] = [];
+  client.on('transparent', (m) => got.push(m));
+  server.typingAfterAck = true;
+  try {
+    await client.connect();
+  } finally {
+    server.typingAfterAck = false;
+  }
+  await until(() => got.length === 1, 'the transparent push');
+  client.close();
+});
+
+test('client (tcp): a server DISCONNECT before the close stops reconnecting', async () => {
+  const { client } = clientMake('tcp', 'k1');
+  await client.connect();
+  const events: boolean[] = [];
+  client.on('disconnected', (d) => events.push(d.willReconnect));
+  for (const conn of server.conns) {
+    if (conn.uid !== 'k1') continue;
+    conn.out(Signal.DISCONNECT, SubSignal.NONE, 0, { clearSession: 0 });
+    setTimeout(() => conn.drop(), 5);
+  }
+  await until(() => events.length === 1, 'the close');
+  assert.deepEqual(events, [false]);
+  assert.equal(client.connected, false);
+});
+
+test('client: close() emits disconnected without reconnecting', async () => {
+  const { client } = clientMake('ws', 'k2');
+  await client.connect();
+  const events: boolean[] = [];
+  client.on('disconnected', (d) => events.push(d.willReconnect));
+  client.close();
+  await until(() => events.length === 1, 'the close');
+  assert.deepEqual(events, [false]);
 });
 
 test('client: requests while disconnected reject at once, retryable', async () => {

@@ -24,7 +24,7 @@ test('pending requests: settle resolves the request with that id', async () => {
   await assert.rejects(a.answer, MagpieError);
 });
 
-test('pending requests: an answer with another signal or an unknown id settles nothing', async () => {
+test('pending requests: another signal or an unknown id settles nothing', async () => {
   const pending = new PendingRequests<string>(4, TIMEOUT_LONG_MS);
   const a = started(pending.start(SIGNAL_ANSWER));
   assert.equal(pending.settle(a.id, SIGNAL_ANSWER + 1, 'x'), false);
@@ -34,7 +34,7 @@ test('pending requests: an answer with another signal or an unknown id settles n
   assert.equal(await a.answer, 'a');
 });
 
-test('pending requests: at the limit the next start is OVER_FREQUENCY; limit - 1 is fine', async () => {
+test('pending requests: at the limit the next start is OVER_FREQUENCY', async () => {
   const limit = 3;
   const pending = new PendingRequests<string>(limit, TIMEOUT_LONG_MS);
   const answers = [];
@@ -54,7 +54,7 @@ test('pending requests: at the limit the next start is OVER_FREQUENCY; limit - 1
   await assert.rejects(again.answer, MagpieError);
 });
 
-test('pending requests: no answer within the timeout rejects with TIMEOUT and frees the id', async () => {
+test('pending requests: no answer in time rejects with TIMEOUT and frees the id', async () => {
   const pending = new PendingRequests<string>(4, 5);
   const a = started(pending.start(SIGNAL_ANSWER));
   await assert.rejects(a.answer, (err: unknown) =>

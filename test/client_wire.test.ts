@@ -26,20 +26,24 @@ test('wire compat: encode names the signals and keeps 64-bit ids exact as string
     content: { beforeUid: 18446744073709551615n },
   });
   assert.equal(text,
-    '{"signal":"PUBLISH","subSignal":"LRM","messageId":7,"content":{"beforeUid":"18446744073709551615"}}');
+    '{"signal":"PUBLISH","subSignal":"LRM","messageId":7,' +
+    '"content":{"beforeUid":"18446744073709551615"}}');
 });
 
 test('wire compat: a sub-signal without a name cannot be encoded', () => {
-  assert.equal(wireCompat.encode({ signal: Signal.PUBLISH, subSignal: 120, messageId: 1, content: {} }), null);
+  const packet = { signal: Signal.PUBLISH, subSignal: 120, messageId: 1, content: {} };
+  assert.equal(wireCompat.encode(packet), null);
 });
 
 test('wire compat: "" is a failure, {"code":200} a success, {"code":16} that code', () => {
   const empty = compatIn('{"signal":"PUB_ACK","subSignal":"MS","messageId":3,"content":""}');
   assert.equal(empty.code, COMPAT_FAILURE_CODE);
-  const okAnswer = compatIn('{"signal":"PUB_ACK","subSignal":"FAR","messageId":3,"content":"{\\"code\\":200}"}');
+  const okAnswer = compatIn(
+    '{"signal":"PUB_ACK","subSignal":"FAR","messageId":3,"content":"{\\"code\\":200}"}');
   assert.equal(okAnswer.code, 0);
   const refused = compatIn(
-    '{"signal":"PUB_ACK","subSignal":"FAR","messageId":3,"content":"{\\"code\\":16,\\"message\\":\\"x\\"}"}');
+    '{"signal":"PUB_ACK","subSignal":"FAR","messageId":3,' +
+    '"content":"{\\"code\\":16,\\"message\\":\\"x\\"}"}');
   assert.equal(refused.code, ErrorCode.FRIEND_REQUEST_ALREADY_SENT);
 });
 
@@ -61,37 +65,47 @@ test('wire compat: a CONNECT_ACK with string heads decodes', () => {
 test('wire compat: malformed text is an error, an unknown sub-signal name is ignored', () => {
   const bad = wireCompat.decodeText('{nope');
   assert.ok(bad !== null && !bad.ok);
-  assert.equal(wireCompat.decodeText('{"signal":"PUBLISH","subSignal":"ZZZ","messageId":0,"content":""}'), null);
+  const unknown = '{"signal":"PUBLISH","subSignal":"ZZZ","messageId":0,"content":""}';
+  assert.equal(wireCompat.decodeText(unknown), null);
 });
 
 test('wire native: PUB_ACK code byte and result, uint64 uid kept exact', () => {
   const uid = 2n ** 60n + 1n;
-  const frame = frameEncode(Signal.PUB_ACK, SubSignal.MS, 9, ackEncode(0, { messageId: uid, timestamp: 5 }));
+  const body = ackEncode(0, { messageId: uid, timestamp: 5 });
+  const frame = frameEncode(Signal.PUB_ACK, SubSignal.MS, 9, body);
   const decoded = frameDecodeOne(frame, FRAME_BODY_BYTES_MAX);
   assert.ok(typeof decoded !== 'string');
   const packet = wireNative.decodeFrame(decoded);
   assert.ok(packet.ok);
   assert.equal(packet.value.code, 0);
-  assert.deepEqual(sendAckDecode(packet.value.content), { messageUid: uid.toString(), timestamp: 5 });
-  const refused = wireNative.decodeFrame({ signal: Signal.PUB_ACK, subSignal: SubSignal.MS, messageId: 9,
-    body: ackEncode(ErrorCode.FORBIDDEN_TO_SEND) });
+  const ack = sendAckDecode(packet.value.content);
+  assert.deepEqual(ack, { messageUid: uid.toString(), timestamp: 5 });
+  const refused = wireNative.decodeFrame({
+    signal: Signal.PUB_ACK, subSignal: SubSignal.MS, messageId: 9,
+    body: ackEncode(ErrorCode.FORBIDDEN_TO_SEND),
+  });
   assert.ok(refused.ok);
   assert.equal(refused.value.code, ErrorCode.FORBIDDEN_TO_SEND);
 });
 
 test('wire native: an undecodable body is an error, not a throw', () => {
-  const packet = wireNative.decodeFrame({ signal: Signal.PUBLISH, subSignal: SubSignal.MN, messageId: 0,
-    body: Uint8Array.of(0xc1) });
+  const packet = wireNative.decodeFrame({
+    signal: Signal.PUBLISH, subSignal: SubSignal.MN, messageId: 0, body: Uint8Array.of(0xc1),
+  });
   assert.ok(!packet.ok);
 });
 
 test('decode: a native MP page reads seq per entry and msgpack binary content as Base64', () => {
   const content = {
     current: 4, head: 9, messageCount: 1,
-    messageResponseList: [{ messageId: 77, seq: 4, from: 'u1', conversationType: 0, target: 'u2', line: 0,
-      timestamp: 123, content: { type: 1, searchableContent: 'hi', binaryContent: Buffer.from([1, 2]) } }],
+    messageResponseList: [{
+      messageId: 77, seq: 4, from: 'u1', conversationType: 0, target: 'u2', line: 0,
+      timestamp: 123,
+      content: { type: 1, searchableContent: 'hi', binaryContent: Buffer.from([1, 2]) },
+    }],
   };
-  const frame = { signal: Signal.PUB_ACK, subSignal: SubSignal.MP, messageId: 2, body: ackEncode(0, content) };
+  const body = ackEncode(0, content);
+  const frame = { signal: Signal.PUB_ACK, subSignal: SubSignal.MP, messageId: 2, body };
   const packet = wireNative.decodeFrame(frame);
   assert.ok(packet.ok);
   const page = pullPageDecode(packet.value.content);
@@ -117,11 +131,12 @@ test('decode: a compat MP page has string ids and no seq', () => {
 });
 
 test('decode: a page entry of the wrong shape fails the page', () => {
-  assert.equal(pullPageDecode({ current: 1, head: 1, messageResponseList: [{ messageId: 'x' }] }), null);
+  const bad = { current: 1, head: 1, messageResponseList: [{ messageId: 'x' }] };
+  assert.equal(pullPageDecode(bad), null);
   assert.equal(pullPageDecode('nope'), null);
 });
 
-test('outgoing: uids in native spelling are numbers while safe, bigint beyond; bad uids are null', () => {
+test('outgoing: native uids are numbers while safe, bigint beyond; bad uids are null', () => {
   assert.equal(uidWire('0', 'native'), 0);
   assert.equal(uidWire('', 'native'), 0);
   assert.equal(uidWire('9007199254740993', 'native'), 9007199254740993n);
@@ -131,7 +146,8 @@ test('outgoing: uids in native spelling are numbers while safe, bigint beyond; b
 });
 
 test('wire native: encode is a frame with a msgpack body', () => {
-  const data = wireNative.encode({ signal: Signal.PING, subSignal: 0, messageId: 5, content: { interval: 1 } });
+  const packet = { signal: Signal.PING, subSignal: 0, messageId: 5, content: { interval: 1 } };
+  const data = wireNative.encode(packet);
   assert.ok(Buffer.isBuffer(data));
   const frame = frameDecodeOne(data, FRAME_BODY_BYTES_MAX);
   assert.ok(typeof frame !== 'string');

@@ -5,6 +5,7 @@
 import { Bench } from 'tinybench';
 import { benchEnv, benchEnvText } from './env.js';
 import type { BenchEnv } from './env.js';
+import { rateText, resultsWrite } from './results.js';
 
 export interface CliOption<T> {
   readonly help: string;
@@ -111,12 +112,6 @@ export function benchKeep(value: unknown): void {
   kept[0] = value;
 }
 
-function rateText(perSec: number): string {
-  if (perSec >= 1e6) return `${(perSec / 1e6).toFixed(2)} M`;
-  if (perSec >= 1e3) return `${(perSec / 1e3).toFixed(2)} k`;
-  return perSec.toFixed(2);
-}
-
 function resultText(result: BenchCaseResult): string {
   const mb = result.mbPerSec === null ? '' : `  ${result.mbPerSec.toFixed(1)} MB/s`;
   return (
@@ -127,7 +122,8 @@ function resultText(result: BenchCaseResult): string {
 
 /**
  * Runs each case (skipping those not matching `options.filter`) for `options.time` ms after
- * `options.warmup` ms of warm-up, printing its two lines as soon as it ends.
+ * `options.warmup` ms of warm-up, printing its two lines as soon as it ends; then writes all
+ * results to bench/results/<bench>-<timestamp>.json.
  */
 export async function benchCasesRun(
   bench: string,
@@ -171,5 +167,6 @@ export async function benchCasesRun(
     results.push(result);
     process.stdout.write(`${resultText(result)}\n${JSON.stringify(result)}\n`);
   }
+  process.stderr.write(`[${bench}] wrote ${resultsWrite(bench, results)}\n`);
   return results;
 }

@@ -60,7 +60,11 @@ export class UserActor implements Actor<UserCommand> {
     const deviceId = session.deviceId ?? '';
     const answer = (code: ErrorCode, ack: SendAck | undefined): void => {
       if (session.closed) return;
-      const result = ack === undefined ? undefined : { messageId: ack.messageUid, timestamp: ack.timestamp };
+      const native = session.profile === 'native';
+      const result =
+        ack === undefined
+          ? undefined
+          : { messageId: native ? ack.messageUid : ack.messageUid.toString(), timestamp: ack.timestamp };
       session.send(ackFor(session.profile, SubSignal.MS, messageId, code, result));
     };
     if (request.conversationType !== ConversationType.PRIVATE) {

@@ -11,6 +11,7 @@ import { asFields, fieldInteger } from '../protocol/fields.js';
 import { reconnectDelayMs } from './backoff.js';
 import { MagpieError, errorDisconnected, errorProtocol } from './client_error.js';
 import {
+  CONNECTION_STABLE_MS,
   CONNECT_TIMEOUT_MS,
   DISCONNECT_LINGER_MS,
   PING_INTERVAL_MS_DEFAULT,
@@ -53,8 +54,12 @@ export class MagpieClient extends TypedEmitter<ClientEvents> {
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** Bumped by close() and disconnect(): an establish that finishes after it is discarded. */
   private epoch = 0;
-  /** disconnect() waits here for its link's socket to close. */
-  private readonly linkClosedWaiters = new Map<ClientLink, () => void>();
+  /** When the current link was accepted (ms), to tell a stable connection from flapping. */
+  private connectedAtMs = 0;
+  /** Links closed by close()/disconnect(), with what disconnect() waits for (null: nothing). */
+  private readonly linksClosing = new Map<ClientLink, (() => void) | null>();
+  /** The server said DISCONNECT on this link before closing it: do not reconnect. */
+  private linkDismissed: ClientLink | null = null;
 
   constructor(opts: ClientOptions) {
     super();
@@ -157,7 +162,7 @@ export class MagpieClient extends TypedEmitter<ClientEvents> {
     this.link = null;
     const closed = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, DISCONNECT_LINGER_MS);
-      this.linkClosedWaiters.set(link, () => {
+      this.linksClosing.set(link, () => {
         clearTimeout(timer);
         resolve();
       });
@@ -175,7 +180,9 @@ export class MagpieClient extends TypedEmitter<ClientEvents> {
     this.state = 'idle';
     const link = this.link;
     this.link = null;
-    link?.destroy(errorClosed());
+    if (link === null) return;
+    this.linksClosing.set(link, null);
+    link.destroy(errorClosed());
   }
 
   private publish(subSignal: number, content: unknown): Promise<InPacket> {
@@ -220,7 +227,7 @@ export class MagpieClient extends TypedEmitter<ClientEvents> {
     }
     this.link = established.link;
     this.state = 'connected';
-    this.reconnectAttempt = 0;
+    this.connectedAtMs = Date.now();
     established.link.pingStart(this.opts.pingIntervalMs ?? PING_INTERVAL_MS_DEFAULT);
     this.emit('connected', established.info);
     return established.info;
@@ -235,7 +242,10 @@ export class MagpieClient extends TypedEmitter<ClientEvents> {
 
   private readonly linkHandlers: LinkHandlers = {
     onPush: (link, packet) => {
-      if (link === this.link) this.pushReceived(packet);
+      // Pushes may follow CONNECT_ACK in the same read, before the link becomes current.
+      const establishing = this.link === null && !this.linksClosing.has(link) &&
+        (this.state === 'connecting' || this.state === 'reconnecting');
+      if (link === this.link || establishing) this.pushReceived(link, packet);
     },
     onClose: (link, code, reason) => this.linkClosed(link, code, reason),
     onError: (link, err) => {
@@ -243,7 +253,12 @@ export class MagpieClient extends TypedEmitter<ClientEvents> {
     },
   };
 
-  private pushReceived(packet: InPacket): void {
+  private pushReceived(link: ClientLink, packet: InPacket): void {
+    if (packet.signal === Signal.DISCONNECT) {
+      // TCP has no close codes: a DISCONNECT before the close (replaced, logged out) is the say.
+      this.linkDismissed = link;
+      return;
+    }
     if (packet.signal === Signal.PUB_ACK) {
       // A transparent message (typing, call signalling): no seq, lastSeq untouched.
       const page = pullPageDecode(packet.content);
@@ -257,21 +272,28 @@ export class MagpieClient extends TypedEmitter<ClientEvents> {
       if (fields === undefined || head === undefined) {
         return this.errorReport(errorProtocol('MN push'));
       }
-      this.inbox.notify(head, fieldInteger(fields, 'type', 0) ?? 0);
+      const type = fieldInteger(fields, 'type', 0) ?? 0;
+      // While establishing, the sync that follows CONNECT_ACK will pull it.
+      if (this.state === 'connected') this.inbox.notify(head, type);
+      else this.inbox.headNote(head, type);
     }
     this.emit('notify', { subSignal: packet.subSignal, content: packet.content });
   }
 
   private linkClosed(link: ClientLink, code: number | null, reason: string): void {
-    const waiter = this.linkClosedWaiters.get(link);
-    if (waiter !== undefined) {
-      this.linkClosedWaiters.delete(link);
-      waiter();
+    if (this.linksClosing.has(link)) {
+      this.linksClosing.get(link)?.();
+      this.linksClosing.delete(link);
+      this.emit('disconnected', { code, reason, willReconnect: false });
+      return;
     }
     if (link !== this.link) return;
     this.link = null;
+    if (Date.now() - this.connectedAtMs >= CONNECTION_STABLE_MS) this.reconnectAttempt = 0;
+    const dismissed = this.linkDismissed === link;
+    this.linkDismissed = null;
     const willReconnect = this.state === 'connected' && (this.opts.autoReconnect ?? true) &&
-      code !== WS_CLOSE_REPLACED && code !== WS_CLOSE_LOGGED_OUT;
+      !dismissed && code !== WS_CLOSE_REPLACED && code !== WS_CLOSE_LOGGED_OUT;
     this.state = willReconnect ? 'reconnecting' : 'idle';
     this.emit('disconnected', { code, reason, willReconnect });
     if (willReconnect) this.reconnectSchedule();
@@ -293,8 +315,9 @@ export class MagpieClient extends TypedEmitter<ClientEvents> {
       await this.establish();
     } catch (err: unknown) {
       if (this.state !== 'reconnecting') return; // closed meanwhile
-      const permanent = err instanceof MagpieError && err.kind === 'refused' &&
-        (refusalIsPermanent(err.code) || err.code === ErrorCode.TOKEN_ERROR);
+      const permanent = err instanceof MagpieError &&
+        ((err.kind === 'refused' && refusalIsPermanent(err.code)) ||
+          (err.kind === 'server' && err.code === ErrorCode.TOKEN_ERROR));
       if (!permanent) return this.reconnectSchedule();
       this.state = 'idle';
       this.errorReport(err);
@@ -312,7 +335,9 @@ export class MagpieClient extends TypedEmitter<ClientEvents> {
 
   /** Errors nobody awaits; a dropped connection is reported as 'disconnected' instead. */
   private errorReport(err: unknown): void {
-    if (err instanceof MagpieError && (err.kind === 'disconnected' || err.kind === 'closed')) return;
+    const dropped = err instanceof MagpieError &&
+      (err.kind === 'disconnected' || err.kind === 'closed');
+    if (dropped) return;
     const error = err instanceof Error ? err : new Error(String(err));
     // Unheard errors are not swallowed: without a listener they become process warnings.
     if (this.listenerCount('error') === 0) process.emitWarning(error);

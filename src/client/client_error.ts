@@ -1,5 +1,6 @@
 // The one error type the SDK rejects with. `kind` says what failed; `code` is an ErrorCode
-// (src/errors.ts), except for kind 'refused' where it is the CONNECT_ACK sub-signal (3, 5, 6, 8…).
+// (src/errors.ts), except for kind 'refused' where it is the CONNECT_ACK sub-signal (3, 5, 6,
+// 8, …). A compat token the SDK cannot unwrap is kind 'server', TOKEN_ERROR.
 
 import { ErrorCode } from '../errors.js';
 

@@ -17,6 +17,8 @@ export const PING_INTERVAL_MS_DEFAULT = 30_000;
 export const RECONNECT_DELAY_MS_DEFAULT = 200;
 /** Reconnect delays never exceed this, however many attempts failed. */
 export const RECONNECT_DELAY_MS_MAX = 10_000;
+/** A connection that lived this long resets the backoff; shorter ones (flapping) do not. */
+export const CONNECTION_STABLE_MS = 5_000;
 /** UNEXPECT_NODE redirects followed per connect before giving up (a loop means a bad map). */
 export const CONNECT_REDIRECTS_MAX = 3;
 /** Pages pulled in one sync round; a server that never reaches its head cannot spin us forever. */

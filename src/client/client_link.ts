@@ -25,7 +25,10 @@ export interface LinkTarget {
 }
 
 export interface LinkHandlers {
-  /** A server push: PUBLISH (MN, FRN, …) or a PUB_ACK with request id 0 (transparent). */
+  /**
+   * A server push: PUBLISH (MN, FRN, …), a PUB_ACK with request id 0 (transparent), or
+   * DISCONNECT (the server is about to close: replaced or logged out).
+   */
   onPush(link: ClientLink, packet: InPacket): void;
   /** Once, when the socket is gone; requests in flight are already rejected. */
   onClose(link: ClientLink, code: number | null, reason: string): void;
@@ -56,7 +59,11 @@ export class ClientLink {
   }
 
   /** Opens the socket (no CONNECT yet). Rejects with a 'disconnected' MagpieError. */
-  static async open(target: LinkTarget, handlers: LinkHandlers, timing: LinkTiming): Promise<ClientLink> {
+  static async open(
+    target: LinkTarget,
+    handlers: LinkHandlers,
+    timing: LinkTiming,
+  ): Promise<ClientLink> {
     const link = new ClientLink(target.transport, handlers, timing);
     const connectionHandlers: ConnectionHandlers = {
       onFrame: (frame) => link.frameReceived(frame),
@@ -89,7 +96,12 @@ export class ClientLink {
   }
 
   /** A request answered by `answerSignal` with the same request id (PUB_ACK for PUBLISH). */
-  request(signal: number, subSignal: number, content: unknown, answerSignal: number): Promise<InPacket> {
+  request(
+    signal: number,
+    subSignal: number,
+    content: unknown,
+    answerSignal: number,
+  ): Promise<InPacket> {
     const started = this.pending.start(answerSignal);
     if (started instanceof MagpieError) return Promise.reject(started);
     this.write(started.id, signal, subSignal, content);
@@ -143,14 +155,16 @@ export class ClientLink {
   private write(id: number, signal: number, subSignal: number, content: unknown): void {
     const data = this.codec.encode({ signal, subSignal, messageId: id, content });
     if (data === null) {
-      const err = new MagpieError('server', ErrorCode.NOT_IMPLEMENTED, `no compat name for ${subSignal}`);
-      this.pending.fail(id, err);
+      const detail = `sub-signal ${subSignal} has no compat name`;
+      this.pending.fail(id, new MagpieError('server', ErrorCode.NOT_IMPLEMENTED, detail));
       return;
     }
-    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length - FRAME_HEADER_BYTES;
-    const bytesMax = typeof data === 'string' ? WS_MESSAGE_BYTES_MAX : FRAME_BODY_BYTES_MAX;
+    const text = typeof data === 'string';
+    const bytes = text ? Buffer.byteLength(data) : data.length - FRAME_HEADER_BYTES;
+    const bytesMax = text ? WS_MESSAGE_BYTES_MAX : FRAME_BODY_BYTES_MAX;
     if (bytes > bytesMax) {
-      this.pending.fail(id, new MagpieError('limit', ErrorCode.TOO_LARGE, `${bytes} bytes > ${bytesMax}`));
+      const detail = `${bytes} bytes > ${bytesMax}`;
+      this.pending.fail(id, new MagpieError('limit', ErrorCode.TOO_LARGE, detail));
       return;
     }
     const outcome = this.connection === null || this.closed ? 'closed' : this.connection.send(data);
@@ -165,7 +179,8 @@ export class ClientLink {
     const packet = this.codec.decodeFrame(frame);
     if (packet === null) return;
     if (!packet.ok) {
-      this.handlers.onError(this, errorProtocol(`undecodable frame ${frame.signal}/${frame.subSignal}`));
+      const detail = `undecodable frame ${frame.signal}/${frame.subSignal}`;
+      this.handlers.onError(this, errorProtocol(detail));
       return;
     }
     this.packetReceived(packet.value);
@@ -187,7 +202,9 @@ export class ClientLink {
       this.pending.settle(this.connectId, Signal.CONNECT_ACK, packet);
       return;
     }
-    if (packet.signal === Signal.PUBLISH || (packet.signal === Signal.PUB_ACK && packet.messageId === 0)) {
+    const push = packet.signal === Signal.PUBLISH || packet.signal === Signal.DISCONNECT ||
+      (packet.signal === Signal.PUB_ACK && packet.messageId === 0);
+    if (push) {
       this.handlers.onPush(this, packet);
       return;
     }

@@ -81,7 +81,8 @@ export async function login(
   if (userId === null || token === null || compatToken === null || endpoints === null) {
     throw errorProtocol(`${url}: incomplete result`);
   }
-  return { userId, token, compatToken, register: asFields(result)?.['register'] === true, endpoints };
+  const register = asFields(result)?.['register'] === true;
+  return { userId, token, compatToken, register, endpoints };
 }
 
 /** The original client's login: the token is the compat token (see compatPasswordDerive). */

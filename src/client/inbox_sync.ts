@@ -41,10 +41,15 @@ export class InboxSync {
     return this.headKnown;
   }
 
-  /** The server says entries up to `head` exist (MN, or CONNECT_ACK's head). */
-  notify(head: number, type: number): void {
+  /** Records a head (and the MN type to copy into pulls) without pulling. */
+  headNote(head: number, type: number): void {
     this.pullType = type;
     if (head > this.headKnown) this.headKnown = head;
+  }
+
+  /** The server says entries up to `head` exist (MN): pull unless we have them. */
+  notify(head: number, type: number): void {
+    this.headNote(head, type);
     if (head <= this.seq) return;
     if (this.running !== null) {
       this.againNotified = true;

@@ -67,7 +67,7 @@ export async function linkEstablish(request: EstablishRequest): Promise<Establis
   }
 }
 
-/** The error a refused compat password derivation is reported with. */
+/** A compat token the client cannot unwrap: what the server would say of it (TOKEN_ERROR). */
 export function errorTokenUnusable(): MagpieError {
-  return new MagpieError('refused', ErrorCode.TOKEN_ERROR, 'the compat token cannot be unwrapped');
+  return new MagpieError('server', ErrorCode.TOKEN_ERROR, 'the compat token cannot be unwrapped');
 }

@@ -94,7 +94,7 @@ export interface RequestAnswer {
   readonly result: unknown;
 }
 
-/** A server push the SDK does not consume itself (friend request, recall, receipts, …; MN too). */
+/** A server push (friend request, recall, receipts, …; MN too, after the SDK pulls for it). */
 export interface Notification {
   readonly subSignal: number;
   readonly content: unknown;

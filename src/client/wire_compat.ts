@@ -22,7 +22,8 @@ function bigintToString(_key: string, value: unknown): unknown {
 function compatAnswer(subSignal: number, content: unknown): { code: number; content: unknown } {
   if (content === undefined) {
     // UPUI answers "" for "no users", not for a failure (PROTOCOL.md §4).
-    return subSignal === SubSignal.UPUI ? { code: 0, content: [] } : { code: COMPAT_FAILURE_CODE, content };
+    if (subSignal === SubSignal.UPUI) return { code: 0, content: [] };
+    return { code: COMPAT_FAILURE_CODE, content };
   }
   const fields = asFields(content);
   const code = fields?.['code'];

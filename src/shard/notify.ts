@@ -70,7 +70,7 @@ export function transparentToLocal(
           current: zero,
           head: zero,
           messageCount: 1,
-          messageResponseList: [messageWire(message)],
+          messageResponseList: [messageWire(message, session.profile === 'native')],
         };
         data = ackFor(session.profile, SubSignal.MP, 0, 0, page);
         encoded.set(session.profile, data);

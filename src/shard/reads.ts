@@ -24,7 +24,7 @@ export function readPull(services: ShardServices, session: Session, frame: Inbou
     head: native ? page.head : String(page.head),
     messageCount: page.entries.length,
     messageResponseList: page.entries.map(({ seq, entry }) =>
-      messageWire(entry.message, native ? seq : undefined),
+      messageWire(entry.message, native, native ? seq : undefined),
     ),
   };
   session.send(ackFor(session.profile, SubSignal.MP, frame.messageId, 0, result));
@@ -43,7 +43,7 @@ export function readHistory(services: ShardServices, session: Session, frame: In
   const entries = services.timelines.history(uid, key, beforeUid, Math.min(count, HISTORY_PAGE_ENTRIES_MAX));
   const result = {
     messageCount: entries.length,
-    messageResponseList: entries.map((entry) => messageWire(entry.message)),
+    messageResponseList: entries.map((entry) => messageWire(entry.message, session.profile === 'native')),
   };
   session.send(ackFor(session.profile, SubSignal.LRM, frame.messageId, 0, result));
 }

@@ -1,10 +1,11 @@
-// Stored records as the protocol shows them. Native keeps 64-bit ids as uint64; compat's
-// encoder turns bigint into decimal strings, so one shape serves both.
+// Stored records as the protocol shows them. Native keeps 64-bit ids as uint64; compat gets
+// decimal strings here already, which keeps the JSON encoder on its fast path (no bigint).
 
 import type { StoredMessage } from '../store/records.js';
 
 export interface MessageWire {
-  readonly messageId: bigint;
+  /** uint64 over native frames; a decimal string in compat JSON (ids exceed 2^53). */
+  readonly messageId: bigint | string;
   readonly from: string;
   readonly conversationType: number;
   readonly target: string;
@@ -14,9 +15,9 @@ export interface MessageWire {
   readonly seq?: number;
 }
 
-export function messageWire(message: StoredMessage, seq?: number): MessageWire {
+export function messageWire(message: StoredMessage, native: boolean, seq?: number): MessageWire {
   const wire = {
-    messageId: message.uid,
+    messageId: native ? message.uid : message.uid.toString(),
     from: message.from,
     conversationType: message.conversationType,
     target: message.target,

@@ -83,11 +83,12 @@ export async function serverStart(options: TestServerOptions = {}): Promise<Test
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = started;
+    const outputStart = server.output.length;
     server.ports = await new Promise<ServerPorts>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server not ready:\n${server.output}`)), READY_TIMEOUT_MS);
       const onData = (chunk: Buffer): void => {
         server.output += chunk.toString();
-        const match = /MAGPIE_READY (\{.*\})/.exec(server.output.slice(-4096));
+        const match = /MAGPIE_READY (\{.*\})/.exec(server.output.slice(outputStart));
         if (match?.[1] !== undefined) {
           clearTimeout(timer);
           resolve(JSON.parse(match[1]) as ServerPorts);

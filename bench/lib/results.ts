@@ -1,0 +1,51 @@
+// Where bench results go: one JSON file per bench invocation in bench/results/, named
+// <bench>-<timestamp>.json, holding every case the invocation printed. Files are written whole
+// (temp file, then rename) so a reader never sees half a result. Also the number formats the
+// human summary lines share.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** bench/results in the source tree (this file runs from dist/bench/lib). */
+export const RESULTS_DIR = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
+
+/** `2026-01-31T12-00-00-123Z`: sortable, and valid in a file name everywhere. */
+export function resultsStamp(at: Date = new Date()): string {
+  return at.toISOString().replace(/[:.]/g, '-');
+}
+
+/** Writes `results` to bench/results/<bench>-<stamp>.json; returns the path. */
+export function resultsWrite(bench: string, results: unknown): string {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${bench}-${resultsStamp()}.json`);
+  const temp = `${file}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify(results, null, 2)}\n`);
+  fs.renameSync(temp, file);
+  return file;
+}
+
+/** 1234567 → '1.23 M', 12345 → '12.3 k'. */
+export function rateText(perSec: number): string {
+  if (perSec >= 1e6) return `${(perSec / 1e6).toFixed(2)} M`;
+  if (perSec >= 1e4) return `${(perSec / 1e3).toFixed(1)} k`;
+  if (perSec >= 1e3) return `${(perSec / 1e3).toFixed(2)} k`;
+  return perSec.toFixed(1);
+}
+
+/** Milliseconds with three significant digits: 0.0123, 1.23, 123. */
+export function msText(ms: number): string {
+  if (ms >= 100) return ms.toFixed(0);
+  if (ms >= 10) return ms.toFixed(1);
+  if (ms >= 1) return ms.toFixed(2);
+  return ms.toFixed(3);
+}
+
+/** Progress goes to stderr so stdout stays the human line and the JSON line. */
+export function progress(bench: string, text: string): void {
+  process.stderr.write(`[${bench}] ${text}\n`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

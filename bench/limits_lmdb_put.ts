@@ -1,0 +1,168 @@
+// The storage limit: durable LMDB puts per second on this box (lmdb-js, overlappingSync off,
+// so a commit returns after fsync, as the server's acks require). Puts go in synchronous
+// transactions of 100 or 1000, with always-increasing keys (a log) or with per-user keys
+// [uid, seq] for random users (timelines). Each case writes a fresh environment in the temp dir.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { open } from 'lmdb';
+import { cliParse } from './lib/cli.js';
+import { benchEnv, benchEnvText } from './lib/env.js';
+import type { BenchEnv } from './lib/env.js';
+import { latencyHistogram, latencyRecord, latencySummary } from './lib/histogram.js';
+import type { LatencySummary } from './lib/histogram.js';
+import { progress, rateText, resultsWrite } from './lib/results.js';
+
+const BENCH = 'limits_lmdb_put';
+const ABOUT = `${BENCH}: durable LMDB batched puts, increasing keys and random per-user keys.
+Usage: node dist/bench/${BENCH}.js [options]`;
+
+const DURATION_MS_MAX = 600_000;
+const USERS_MAX = 10_000_000;
+/** Largest batch: the server's COMMIT_OPS_MAX is 20,000. */
+const BATCH_PUTS_MAX = 100_000;
+/** The map grows as needed; this only bounds a runaway case. */
+const MAP_BYTES_MAX = 16 * 1024 * 1024 * 1024;
+
+const options = cliParse(ABOUT, {
+  time: { help: 'measuring time per case', default: 3_000, arg: 'ms' },
+  warmup: { help: 'warm-up time per case', default: 500, arg: 'ms' },
+  batches: { help: 'puts per transaction, comma-separated', default: '100,1000', arg: 'list' },
+  users: { help: 'users the per-user keys are spread over', default: 10_000 },
+  filter: { help: 'run only cases whose name contains this text', default: '', arg: 'text' },
+});
+
+type KeyKind = 'increasing' | 'random-user';
+
+export interface LmdbPutResult {
+  readonly bench: typeof BENCH;
+  readonly case: string;
+  readonly keys: KeyKind;
+  readonly batch: number;
+  readonly putsPerSec: number;
+  readonly puts: number;
+  readonly commit: LatencySummary;
+  readonly valueBytes: number;
+  readonly windowMs: number;
+  readonly at: string;
+  readonly env: BenchEnv;
+}
+
+/** A value shaped like a stored 1:1 text message (msgpack through lmdb-js's encoder). */
+const VALUE = {
+  uid: 250_802_723_841_118_208n,
+  from: '1wli58j1wum8',
+  conversationType: 0,
+  target: '1wli58lysl4w',
+  line: 0,
+  timestamp: 1_795_485_629_053,
+  content: {
+    type: 1,
+    searchableContent: 'Are we still on for lunch tomorrow? 明天中午还一起吃饭吗？',
+  },
+  clientMessageId: '7c4f3f0e-8d1a-4b8e-9a51-3f2d1c0b9a87',
+};
+
+type KeyNext = () => number | [string, number];
+
+function keysIncreasing(): KeyNext {
+  let next = 0;
+  return () => next++;
+}
+
+function keysRandomUser(users: number): KeyNext {
+  const uids = Array.from({ length: users }, (_, i) => `1wli${(1e7 + i).toString(36)}`);
+  const seqs = new Float64Array(users);
+  return () => {
+    const user = Math.floor(Math.random() * users);
+    seqs[user]! += 1;
+    return [uids[user]!, seqs[user]!];
+  };
+}
+
+function caseRun(keys: KeyKind, batch: number): LmdbPutResult {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-bench-lmdb-'));
+  const env = open({ path: dir, overlappingSync: false, mapSize: MAP_BYTES_MAX });
+  const db = env.openDB<typeof VALUE, number | [string, number]>({ name: 'puts' });
+  const keyNext = keys === 'increasing' ? keysIncreasing() : keysRandomUser(options.users);
+  const commits = latencyHistogram();
+  let lastKey: number | [string, number] = 0;
+  const transaction = (): void => {
+    for (let i = 0; i < batch; i++) {
+      lastKey = keyNext();
+      db.putSync(lastKey, VALUE);
+    }
+  };
+  const runFor = (ms: number, measuring: boolean): number => {
+    let puts = 0;
+    const end = performance.now() + ms;
+    let nextProgress = performance.now() + 1_000;
+    while (performance.now() < end) {
+      const started = performance.now();
+      env.transactionSync(transaction);
+      const now = performance.now();
+      if (measuring) latencyRecord(commits, (now - started) * 1000);
+      puts += batch;
+      if (now >= nextProgress) {
+        progress(BENCH, `${keys} ×${batch}: ${measuring ? 'measuring' : 'warm-up'}, ` +
+          `${rateText((puts * 1000) / (now - end + ms))} puts/s`);
+        nextProgress = now + 1_000;
+      }
+    }
+    return puts;
+  };
+  try {
+    runFor(options.warmup, false);
+    const started = performance.now();
+    const puts = runFor(options.time, true);
+    const windowMs = performance.now() - started;
+    return {
+      bench: BENCH, case: `${keys} ×${batch}/txn`, keys, batch,
+      putsPerSec: Math.round((puts * 1000) / windowMs), puts,
+      commit: latencySummary(commits), valueBytes: db.getBinary(lastKey)?.length ?? 0,
+      windowMs: Math.round(windowMs), at: new Date().toISOString(), env: benchEnv(),
+    };
+  } finally {
+    env.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function batchesParse(text: string): number[] {
+  const batches = text.split(',').map((part) => Number(part.trim()));
+  for (const batch of batches) {
+    if (!Number.isInteger(batch) || batch < 1 || batch > BATCH_PUTS_MAX) {
+      process.stderr.write(`--batches: each must be an integer in 1..${BATCH_PUTS_MAX}\n`);
+      process.exit(2);
+    }
+  }
+  return batches;
+}
+
+function main(): void {
+  const batches = batchesParse(options.batches);
+  const bounded = (value: number, max: number): boolean => Number.isInteger(value) && value >= 0 &&
+    value <= max;
+  if (!bounded(options.time, DURATION_MS_MAX) || !bounded(options.warmup, DURATION_MS_MAX) ||
+    !bounded(options.users, USERS_MAX) || options.users < 1) {
+    process.stderr.write(`--time/--warmup ≤ ${DURATION_MS_MAX} ms, --users 1..${USERS_MAX}\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`# ${BENCH}: ${benchEnvText()}\n`);
+  const results: LmdbPutResult[] = [];
+  for (const keys of ['increasing', 'random-user'] as const) {
+    for (const batch of batches) {
+      if (!`${keys} ×${batch}/txn`.includes(options.filter)) continue;
+      const result = caseRun(keys, batch);
+      results.push(result);
+      const c = result.commit;
+      process.stdout.write(`${BENCH}  ${result.case.padEnd(24)} ${rateText(result.putsPerSec)} ` +
+        `puts/s | commit p50 ${c.p50Ms} ms p99 ${c.p99Ms} ms (${result.valueBytes} B values)\n`);
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    }
+  }
+  process.stderr.write(`[${BENCH}] wrote ${resultsWrite(BENCH, results)}\n`);
+}
+
+main();

@@ -1,0 +1,149 @@
+// The building-block limit: how many WebSocket messages per second a bare uWS app echoes on
+// this box. The echo server (bench/lib/uws_echo_server.ts) and the load generators
+// (bench/lib/ws_echo_generator.ts) are separate processes; on a 2-core machine they share the
+// cores, as the real server and its load generator do in one_to_one.
+
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { childStop, childTrack } from './lib/children.js';
+import { cliParse } from './lib/cli.js';
+import { benchEnv, benchEnvText } from './lib/env.js';
+import type { BenchEnv } from './lib/env.js';
+import { LoadChild, loadCaseRun } from './lib/load_child.js';
+import { procSample, procUsage, procUsageText } from './lib/proc_stat.js';
+import type { ProcSample, ProcUsage } from './lib/proc_stat.js';
+import { rateText, resultsWrite } from './lib/results.js';
+import type { EchoClient, EchoData, EchoSetup } from './lib/ws_echo_generator.js';
+
+const BENCH = 'limits_uws_echo';
+const ABOUT = `${BENCH}: raw uWS WebSocket echo, server and load generator in separate processes.
+Usage: node dist/bench/${BENCH}.js [options]`;
+
+const CONNECTIONS_MAX = 1_000;
+const WINDOW_MAX = 1_024;
+const BYTES_MAX = 16 * 1024;
+const GENERATORS_MAX = 4;
+const SERVER_THREADS_MAX = 4;
+const DURATION_MS_MAX = 600_000;
+const ECHO_READY_TIMEOUT_MS = 10_000;
+const ECHO_STOP_GRACE_MS = 5_000;
+
+const SERVER_SCRIPT = fileURLToPath(new URL('./lib/uws_echo_server.js', import.meta.url));
+const GENERATOR_SCRIPT = fileURLToPath(new URL('./lib/ws_echo_generator.js', import.meta.url));
+
+const options = cliParse(ABOUT, {
+  time: { help: 'measuring time', default: 5_000, arg: 'ms' },
+  warmup: { help: 'warm-up time before measuring', default: 2_000, arg: 'ms' },
+  connections: { help: `WebSocket connections in all (max ${CONNECTIONS_MAX})`, default: 16 },
+  window: { help: `messages in flight per connection (max ${WINDOW_MAX})`, default: 64 },
+  bytes: { help: 'message payload size', default: 128, arg: 'bytes' },
+  generators: { help: `load-generator processes (max ${GENERATORS_MAX})`, default: 1 },
+  threads: { help: `uWS apps (threads) in the server (max ${SERVER_THREADS_MAX})`, default: 2 },
+  client: { help: "generator client: 'net' (byte-level) or 'ws' (ws library)", default: 'net' },
+});
+
+function optionCheck(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    process.stderr.write(`--${name} must be an integer in ${min}..${max}\n`);
+    process.exit(2);
+  }
+}
+
+export interface EchoResult {
+  readonly bench: typeof BENCH;
+  readonly case: string;
+  readonly msgsPerSec: number;
+  readonly echoed: number;
+  readonly errors: number;
+  readonly windowMs: number;
+  readonly config: typeof options;
+  readonly server: ProcUsage | null;
+  /** Sum over generator processes: 100 means one core busy. */
+  readonly generatorCpuPercent: number;
+  readonly at: string;
+  readonly env: BenchEnv;
+}
+
+async function echoServerStart(threads: number): Promise<{ pid: number; port: number;
+  stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [SERVER_SCRIPT, '--threads', String(threads)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  childTrack(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('echo server not ready')),
+      ECHO_READY_TIMEOUT_MS);
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = /ECHO_READY (\{.*\})/.exec(seen);
+      if (match?.[1] === undefined) return;
+      clearTimeout(timer);
+      resolve((JSON.parse(match[1]) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`echo server exited with ${code}`)));
+  });
+  if (child.pid === undefined) throw new Error('echo server without a pid');
+  return { pid: child.pid, port, stop: () => childStop(child, ECHO_STOP_GRACE_MS) };
+}
+
+async function main(): Promise<void> {
+  optionCheck('connections', options.connections, 1, CONNECTIONS_MAX);
+  optionCheck('window', options.window, 1, WINDOW_MAX);
+  optionCheck('bytes', options.bytes, 1, BYTES_MAX);
+  optionCheck('generators', options.generators, 1, Math.min(GENERATORS_MAX, options.connections));
+  optionCheck('threads', options.threads, 1, SERVER_THREADS_MAX);
+  optionCheck('time', options.time, 100, DURATION_MS_MAX);
+  optionCheck('warmup', options.warmup, 0, DURATION_MS_MAX);
+  if (options.client !== 'net' && options.client !== 'ws') optionCheck('client', NaN, 0, 0);
+  const env = benchEnv();
+  process.stdout.write(`# ${BENCH}: ${benchEnvText(env)}\n`);
+  const server = await echoServerStart(options.threads);
+  const children: LoadChild<EchoSetup, null, EchoData>[] = [];
+  try {
+    for (let g = 0; g < options.generators; g++) {
+      const child = new LoadChild<EchoSetup, null, EchoData>(GENERATOR_SCRIPT);
+      children.push(child);
+      const share = Math.floor(options.connections / options.generators) +
+        (g < options.connections % options.generators ? 1 : 0);
+      await child.setup({
+        host: '127.0.0.1', port: server.port, connections: share, window: options.window,
+        bytes: options.bytes, client: options.client as EchoClient,
+      });
+    }
+    let from: ProcSample | null = null;
+    let to: ProcSample | null = null;
+    const results = await loadCaseRun(children, {
+      bench: BENCH, run: null, warmupMs: options.warmup, durationMs: options.time,
+      onWindowStart: () => (from = procSample(server.pid)),
+      onWindowEnd: () => (to = procSample(server.pid)),
+      progressText: (d, s) => `${rateText((d['echoed'] ?? 0) / s)} msgs/s`,
+    });
+    const windowMs = results.reduce((sum, r) => sum + r.windowMs, 0) / results.length;
+    const echoed = results.reduce((sum, r) => sum + r.data.echoed, 0);
+    const errors = results.reduce((sum, r) => sum + r.data.errors, 0);
+    const cpuUs = results.reduce((sum, r) => sum + r.cpuUs, 0);
+    const usage = from !== null && to !== null ? procUsage(server.pid, from, to) : null;
+    const result: EchoResult = {
+      bench: BENCH,
+      case: `${options.client} c=${options.connections} w=${options.window} ` +
+        `${options.bytes} B, ${options.threads} thread(s)`,
+      msgsPerSec: Math.round((echoed * 1000) / windowMs),
+      echoed, errors, windowMs: Math.round(windowMs), config: options,
+      server: usage,
+      generatorCpuPercent: Math.round((cpuUs / 1000 / windowMs) * 1000) / 10,
+      at: new Date().toISOString(), env,
+    };
+    process.stdout.write(`${BENCH}  ${result.case}: ${rateText(result.msgsPerSec)} msgs/s, ` +
+      `errors ${errors} | server ${usage === null ? 'n/a' : procUsageText(usage)} | ` +
+      `generators ${result.generatorCpuPercent.toFixed(0)}% cpu\n`);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stderr.write(`[${BENCH}] wrote ${resultsWrite(BENCH, [result])}\n`);
+    if (errors > 0) process.exitCode = 1;
+  } finally {
+    await Promise.all(children.map((child) => child.exit()));
+    await server.stop();
+  }
+}
+
+await main();

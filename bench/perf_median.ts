@@ -1,0 +1,79 @@
+// Medians for PERF.md: reads bench result files (bench/results/*.json), groups the cases by
+// bench and case name, and prints the median (and the range) of each headline figure over the
+// runs given. PERF.md rows quote medians of at least three runs.
+
+import fs from 'node:fs';
+import { cliParse } from './lib/cli.js';
+
+const ABOUT = `perf_median: median and range of each case's figures over several result files.
+Usage: node dist/bench/perf_median.js [--json] <bench/results/….json> …`;
+
+/** Figures reported, as dotted paths into a case result. */
+const FIGURES = [
+  'msgsPerSec', 'putsPerSec', 'opsPerSec', 'ackedPerSec', 'deliveredPerSec',
+  'ack.p50Ms', 'ack.p99Ms', 'ack.p999Ms', 'deliver.p50Ms', 'deliver.p99Ms', 'deliver.p999Ms',
+  'commit.p50Ms', 'commit.p99Ms', 'server.cpuPercent', 'server.rssMiB', 'generatorCpuPercent',
+  'errors', 'undelivered',
+] as const;
+
+type Json = Record<string, unknown>;
+
+const args = process.argv.slice(2);
+const files = args.filter((arg) => !arg.startsWith('--'));
+const options = cliParse(ABOUT, { json: { help: 'print one JSON line instead', default: false } },
+  args.filter((arg) => arg.startsWith('--')));
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Case results in a file: an array, { results: [...] }, or run.ts's { steps: { … } }. */
+function casesOf(value: unknown): Json[] {
+  if (Array.isArray(value)) return value.filter(isRecord).filter((r) => 'case' in r);
+  if (!isRecord(value)) return [];
+  if (Array.isArray(value['results'])) return casesOf(value['results']);
+  if (isRecord(value['steps'])) return Object.values(value['steps']).flatMap(casesOf);
+  return [];
+}
+
+function figure(result: Json, path: string): number | null {
+  let value: unknown = result;
+  for (const key of path.split('.')) value = isRecord(value) ? value[key] : undefined;
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function round(value: number): number {
+  return Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 1000) / 1000;
+}
+
+const groups = new Map<string, Json[]>();
+for (const file of files) {
+  for (const result of casesOf(JSON.parse(fs.readFileSync(file, 'utf8')))) {
+    const key = `${String(result['bench'])} | ${String(result['case'])}`;
+    groups.set(key, [...(groups.get(key) ?? []), result]);
+  }
+}
+const summary: Json[] = [];
+for (const [key, results] of groups) {
+  const figures: Json = {};
+  for (const path of FIGURES) {
+    const values = results.map((r) => figure(r, path)).filter((v): v is number => v !== null);
+    if (values.length === 0) continue;
+    figures[path] = { median: round(median(values)), min: round(Math.min(...values)),
+      max: round(Math.max(...values)) };
+  }
+  summary.push({ case: key, runs: results.length, figures });
+  if (options.json) continue;
+  process.stdout.write(`${key}  (${results.length} runs)\n`);
+  for (const [path, f] of Object.entries(figures)) {
+    const { median: m, min, max } = f as { median: number; min: number; max: number };
+    process.stdout.write(`  ${path.padEnd(20)} ${String(m).padStart(10)}   (${min} … ${max})\n`);
+  }
+}
+if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
