@@ -8,8 +8,10 @@ import { assert } from './errors.js';
 export const FRAME_BODY_BYTES_MAX = 1024 * 1024;
 /** Native frame header size, fixed by the protocol. */
 export const FRAME_HEADER_BYTES = 10;
-/** Largest WebSocket message; uWS closes a larger one with 1009 before it reaches JS. */
+/** Largest WebSocket message; a larger one closes the connection with 1009 (PROTOCOL.md §9). */
 export const WS_MESSAGE_BYTES_MAX = FRAME_BODY_BYTES_MAX + FRAME_HEADER_BYTES;
+/** uWS drops the connection (no close frame) past this; between the two, JS answers 1009. */
+export const WS_MESSAGE_BYTES_HARD_MAX = 2 * WS_MESSAGE_BYTES_MAX;
 /** Bytes buffered for a slow reader before the connection is cut (never buffer without bound). */
 export const SEND_BUFFER_BYTES_MAX = 4 * 1024 * 1024;
 /** A connection must CONNECT within this time, or it is closed (slowloris). */

@@ -4,7 +4,13 @@
 // uWS neuters their buffers afterwards.
 
 import { ErrorCode } from '../errors.js';
-import { FRAME_BODY_BYTES_MAX, SEND_BUFFER_BYTES_MAX, WS_IDLE_TIMEOUT_MS, WS_MESSAGE_BYTES_MAX } from '../limits.js';
+import {
+  FRAME_BODY_BYTES_MAX,
+  SEND_BUFFER_BYTES_MAX,
+  WS_IDLE_TIMEOUT_MS,
+  WS_MESSAGE_BYTES_HARD_MAX,
+  WS_MESSAGE_BYTES_MAX,
+} from '../limits.js';
 import { bodyDecode } from '../protocol/body_codec.js';
 import { compatParse, HEARTBEAT_TEXT } from '../protocol/compat_json.js';
 import { frameDecodeOne } from '../protocol/native_frame.js';
@@ -63,7 +69,7 @@ export function wsEdgeCreate(events: SessionEvents): WsEdge {
   const app = uws.App();
   app.ws<WsUserData>('/*', {
     compression: uws.DISABLED,
-    maxPayloadLength: WS_MESSAGE_BYTES_MAX,
+    maxPayloadLength: WS_MESSAGE_BYTES_HARD_MAX,
     idleTimeout: WS_IDLE_TIMEOUT_MS / 1000,
     maxBackpressure: SEND_BUFFER_BYTES_MAX,
     closeOnBackpressureLimit: true,
@@ -77,6 +83,7 @@ export function wsEdgeCreate(events: SessionEvents): WsEdge {
     message: (ws, message, isBinary) => {
       const session = ws.getUserData().session;
       if (session === undefined || session.closed) return;
+      if (message.byteLength > WS_MESSAGE_BYTES_MAX) return session.close(CloseCode.TOO_BIG);
       if (isBinary) wsBinary(session, new Uint8Array(message), events);
       else wsText(session, message, events);
     },
