@@ -154,3 +154,58 @@ describe('offline, devices, retries', () => {
     b.client.close();
   });
 });
+
+describe('sessions and transient messages', () => {
+  it('a second connection of the same device replaces the first; other devices stay', async () => {
+    const mobile = mobileNext();
+    const first = await userConnect(server, { transport: 'tcp', mobile, deviceId: 'phone' });
+    const other = await userConnect(server, { transport: 'ws', mobile, deviceId: 'tablet' });
+    const closed = new Promise<boolean>((resolve) =>
+      first.client.on('disconnected', (info) => resolve(info.willReconnect)),
+    );
+    const second = await userConnect(server, { transport: 'tcp', mobile, deviceId: 'phone' });
+    assert.equal(await closed, false, 'the replaced connection does not reconnect');
+    const peer = await userConnect(server, { transport: 'tcp' });
+    await peer.client.send({ conversation: { type: 0, target: second.uid, line: 0 }, content: text('to both') });
+    assert.equal((await second.waitFor(1))[0]?.content.searchableContent, 'to both');
+    assert.equal((await other.waitFor(1))[0]?.content.searchableContent, 'to both');
+    assert.equal(first.client.connected, false);
+    second.client.close();
+    other.client.close();
+    peer.client.close();
+  });
+
+  it('DISCONNECT with clearSession logs the device out: its token no longer connects', async () => {
+    const { login, MagpieClient } = await import('../src/client/index.js');
+    const result = await login(server.httpBase, mobileNext(), 'leaving');
+    const options = {
+      transport: 'tcp' as const,
+      host: '127.0.0.1',
+      port: result.endpoints.tcpPort,
+      uid: result.userId,
+      token: result.token,
+      deviceId: 'leaving',
+      autoReconnect: false,
+    };
+    const client = new MagpieClient(options);
+    await client.connect();
+    await client.disconnect(true);
+    const again = new MagpieClient(options);
+    await assert.rejects(again.connect(), (error: { code?: number }) => error.code === 8);
+  });
+
+  it('typing (91) is pushed to online devices only, without a seq, and never stored', async () => {
+    const [a, b] = await pairOnTwoShards('tcp', 'ws-compat');
+    const typing = new Promise<{ type: number; from: string }>((resolve) =>
+      b.client.on('transparent', (m) => resolve({ type: m.content.type, from: m.from })),
+    );
+    await a.client.send({ conversation: { type: 0, target: b.uid, line: 0 }, content: { type: 91 } });
+    assert.deepEqual(await typing, { type: 91, from: a.uid });
+    await b.client.sync();
+    await a.client.sync();
+    assert.equal(b.received.length, 0);
+    assert.equal(a.received.length, 0);
+    a.client.close();
+    b.client.close();
+  });
+});

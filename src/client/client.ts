@@ -168,7 +168,8 @@ export class MagpieClient extends TypedEmitter<ClientEvents> {
       });
     });
     link.post(Signal.DISCONNECT, SubSignal.NONE, { clearSession: clearSession ? 1 : 0 });
-    link.close(errorClosed(), 1000);
+    // A logout is done when the server closes (after its commit); a plain close is ours to do.
+    if (!clearSession) link.close(errorClosed(), 1000);
     await closed;
     link.destroy();
   }

@@ -55,3 +55,9 @@ export function pingFor(profile: Profile, messageId: number): string | Uint8Arra
   if (profile === 'native') return frameEncode(Signal.PING, SubSignal.NONE, messageId, EMPTY);
   return compatEncode(Signal.PING, SubSignal.NONE, messageId, '');
 }
+
+/** Native connections learn why they are closed before the close (TCP has no close codes):
+ * DISCONNECT with `{code}` (a CloseCode) means "do not reconnect with these credentials". */
+export function disconnectFor(code: number): Uint8Array {
+  return frameEncode(Signal.DISCONNECT, SubSignal.NONE, 0, bodyEncode({ code }));
+}

@@ -4,7 +4,7 @@
 
 import { ErrorCode } from '../errors.js';
 import { AUTH_DEADLINE_MS, MAILBOX_COMMANDS_MAX, MALFORMED_FRAMES_MAX } from '../limits.js';
-import { ackFor, connectAckFor, pingFor } from '../protocol/answers.js';
+import { ackFor, connectAckFor, disconnectFor, pingFor } from '../protocol/answers.js';
 import { connectDecode, disconnectDecode, pingIntervalDecode, sendDecode } from '../protocol/requests.js';
 import { Signal, SubSignal } from '../protocol/signals.js';
 import { ActorRuntime } from '../runtime/actor_runtime.js';
@@ -201,7 +201,7 @@ export class SessionRouter implements SessionEvents {
     const actor = this.actorOf(uid);
     const previous = actor.sessions.get(deviceId);
     actor.sessions.set(deviceId, session);
-    if (previous !== undefined && previous !== session) previous.close(CloseCode.REPLACED);
+    if (previous !== undefined && previous !== session) sessionEnd(previous, CloseCode.REPLACED);
     const head = this.services.timelines.visibleHead(uid);
     const body =
       session.profile === 'native'
@@ -270,7 +270,7 @@ export class SessionRouter implements SessionEvents {
     const { store, commits } = this.services;
     commits.add(
       () => store.devices.remove([uid, deviceId]),
-      () => session.close(CloseCode.LOGGED_OUT),
+      () => sessionEnd(session, CloseCode.LOGGED_OUT),
     );
   }
 
@@ -281,4 +281,10 @@ export class SessionRouter implements SessionEvents {
       actor.sessions.delete(session.deviceId);
     }
   }
+}
+
+/** Close for good (replaced, logged out): native clients get a DISCONNECT first. */
+export function sessionEnd(session: Session, code: CloseCode): void {
+  if (session.profile === 'native') session.send(disconnectFor(code));
+  session.close(code);
 }

@@ -22,7 +22,8 @@ import { wsEdgeClose, wsEdgeCreate, wsEdgeListen, wsEdgeStopListening, type WsEd
 import { ErrorCode } from '../errors.js';
 import { Deliveries } from './deliveries.js';
 import type { ShardServices } from './services.js';
-import { SessionRouter } from './session_router.js';
+import { SessionRouter, sessionEnd } from './session_router.js';
+import { CloseCode } from '../transport/session.js';
 import { transparentToLocal } from './notify.js';
 
 /** The id lease runs this far ahead of issued ids, so a crash never reissues (ms). */
@@ -178,7 +179,7 @@ export class Shard {
       () => devices.remove([uid, deviceId]),
       (code) => {
         for (const session of [...this.router.sessionsOf(uid)]) {
-          if (session.deviceId === deviceId) session.close(4003);
+          if (session.deviceId === deviceId) sessionEnd(session, CloseCode.LOGGED_OUT);
         }
         this.report({ type: 'SessionRevoked', requestId, code });
       },
