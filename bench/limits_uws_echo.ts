@@ -10,8 +10,10 @@ import { cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
 import { LoadChild, loadCaseRun } from './lib/load_child.js';
-import { procSample, procUsage, procUsageText } from './lib/proc_stat.js';
-import type { ProcSample, ProcUsage } from './lib/proc_stat.js';
+import os from 'node:os';
+import { boxBusyPercent, boxSample, procSample, procUsage, procUsageText }
+  from './lib/proc_stat.js';
+import type { BoxSample, ProcSample, ProcUsage } from './lib/proc_stat.js';
 import { rateText, resultsWrite } from './lib/results.js';
 import type { EchoClient, EchoData, EchoSetup } from './lib/ws_echo_generator.js';
 
@@ -60,6 +62,8 @@ export interface EchoResult {
   readonly server: ProcUsage | null;
   /** Sum over generator processes: 100 means one core busy. */
   readonly generatorCpuPercent: number;
+  /** The whole box (all processes and the kernel); 100 × cores means every core busy. */
+  readonly boxCpuPercent: number | null;
   readonly at: string;
   readonly env: BenchEnv;
 }
@@ -113,10 +117,18 @@ async function main(): Promise<void> {
     }
     let from: ProcSample | null = null;
     let to: ProcSample | null = null;
+    let boxFrom: BoxSample | null = null;
+    let boxTo: BoxSample | null = null;
     const results = await loadCaseRun(children, {
       bench: BENCH, run: null, warmupMs: options.warmup, durationMs: options.time,
-      onWindowStart: () => (from = procSample(server.pid)),
-      onWindowEnd: () => (to = procSample(server.pid)),
+      onWindowStart: () => {
+        from = procSample(server.pid);
+        boxFrom = boxSample();
+      },
+      onWindowEnd: () => {
+        to = procSample(server.pid);
+        boxTo = boxSample();
+      },
       progressText: (d, s) => `${rateText((d['echoed'] ?? 0) / s)} msgs/s`,
     });
     const windowMs = results.reduce((sum, r) => sum + r.windowMs, 0) / results.length;
@@ -132,11 +144,14 @@ async function main(): Promise<void> {
       echoed, errors, windowMs: Math.round(windowMs), config: options,
       server: usage,
       generatorCpuPercent: Math.round((cpuUs / 1000 / windowMs) * 1000) / 10,
+      boxCpuPercent: boxFrom !== null && boxTo !== null
+        ? boxBusyPercent(boxFrom, boxTo, os.cpus().length) : null,
       at: new Date().toISOString(), env,
     };
     process.stdout.write(`${BENCH}  ${result.case}: ${rateText(result.msgsPerSec)} msgs/s, ` +
       `errors ${errors} | server ${usage === null ? 'n/a' : procUsageText(usage)} | ` +
-      `generators ${result.generatorCpuPercent.toFixed(0)}% cpu\n`);
+      `generators ${result.generatorCpuPercent.toFixed(0)}% cpu | box ` +
+      `${result.boxCpuPercent?.toFixed(0) ?? 'n/a'}% cpu\n`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     process.stderr.write(`[${BENCH}] wrote ${resultsWrite(BENCH, [result])}\n`);
     if (errors > 0) process.exitCode = 1;

@@ -21,8 +21,9 @@ import { histogramMerge, latencySummary } from './lib/histogram.js';
 import type { LatencySummary } from './lib/histogram.js';
 import { LoadChild, loadCaseRun } from './lib/load_child.js';
 import type { LoadResult } from './lib/load_child.js';
-import { procSample, procUsage, procUsageText } from './lib/proc_stat.js';
-import type { ProcSample, ProcUsage } from './lib/proc_stat.js';
+import { boxBusyPercent, boxSample, procSample, procUsage, procUsageText }
+  from './lib/proc_stat.js';
+import type { BoxSample, ProcSample, ProcUsage } from './lib/proc_stat.js';
 import { msText, progress, rateText, resultsWrite } from './lib/results.js';
 import { benchServerStart } from './lib/server.js';
 import type { BenchServer } from './lib/server.js';
@@ -83,6 +84,8 @@ export interface OneToOneResult {
   readonly server: ProcUsage | null;
   /** Sum over generator processes: 100 means one core busy. */
   readonly generatorCpuPercent: number;
+  /** The whole box (all processes and the kernel); 100 × cores means every core busy. */
+  readonly boxCpuPercent: number | null;
   readonly windowMs: number;
   readonly config: typeof options;
   readonly at: string;
@@ -187,8 +190,13 @@ function caseName(run: ChatRun): string {
   return `${loop} pairs=${options.pairs}${direction} ${options.transport} ${options.client}`;
 }
 
+interface WindowUsage {
+  readonly server: ProcUsage | null;
+  readonly boxCpuPercent: number | null;
+}
+
 function resultBuild(run: ChatRun, results: readonly LoadResult<ChatData>[],
-  usage: ProcUsage | null, cross: number): OneToOneResult {
+  usage: WindowUsage, cross: number): OneToOneResult {
   const windowMs = results.reduce((total, r) => total + r.windowMs, 0) / results.length;
   const perSec = (count: number): number => Math.round((count * 1000) / windowMs);
   const ackHist = histogramMerge(results.map((r) => r.data.ackHist));
@@ -204,8 +212,9 @@ function resultBuild(run: ChatRun, results: readonly LoadResult<ChatData>[],
     errors: sum(results, (d) => d.errors), gaps: sum(results, (d) => d.gaps),
     undelivered: sum(results, (d) => d.undelivered), dropped: sum(results, (d) => d.dropped),
     backlogMax: Math.max(...results.map((r) => r.data.backlogMax)),
-    crossShardPairs: cross, server: usage,
+    crossShardPairs: cross, server: usage.server,
     generatorCpuPercent: Math.round((cpuUs / 1000 / windowMs) * 1000) / 10,
+    boxCpuPercent: usage.boxCpuPercent,
     windowMs: Math.round(windowMs), config: options, at: new Date().toISOString(), env: benchEnv(),
   };
 }
@@ -218,7 +227,8 @@ function resultText(result: OneToOneResult): string {
   return `${BENCH}  ${result.case}: acked ${rateText(result.ackedPerSec)}/s, delivered ` +
     `${rateText(result.deliveredPerSec)}/s | ack ${lat(result.ack)} | deliver ` +
     `${lat(result.deliver)} | server ${server} | generators ` +
-    `${result.generatorCpuPercent.toFixed(0)}% cpu` +
+    `${result.generatorCpuPercent.toFixed(0)}% cpu | box ` +
+    `${result.boxCpuPercent?.toFixed(0) ?? 'n/a'}% cpu` +
     (faults === 0 ? '' : ` | FAULTS errors ${result.errors} gaps ${result.gaps} ` +
       `undelivered ${result.undelivered} dropped ${result.dropped}`);
 }
@@ -233,14 +243,26 @@ async function casesRun(server: BenchServer, children: LoadChild<ChatSetup, Chat
     progress(BENCH, `case ${caseName(run)}`);
     let from: ProcSample | null = null;
     let to: ProcSample | null = null;
+    let boxFrom: BoxSample | null = null;
+    let boxTo: BoxSample | null = null;
     const results = await loadCaseRun(children, {
       bench: BENCH, run, warmupMs: options.warmup, durationMs: options.time,
-      onWindowStart: () => (from = procSample(server.pid)),
-      onWindowEnd: () => (to = procSample(server.pid)),
+      onWindowStart: () => {
+        from = procSample(server.pid);
+        boxFrom = boxSample();
+      },
+      onWindowEnd: () => {
+        to = procSample(server.pid);
+        boxTo = boxSample();
+      },
       progressText: (d, s) => `acked ${rateText((d['acked'] ?? 0) / s)}/s, ` +
         `delivered ${rateText((d['delivered'] ?? 0) / s)}/s`,
     });
-    const usage = from !== null && to !== null ? procUsage(server.pid, from, to) : null;
+    const usage = {
+      server: from !== null && to !== null ? procUsage(server.pid, from, to) : null,
+      boxCpuPercent: boxFrom !== null && boxTo !== null
+        ? boxBusyPercent(boxFrom, boxTo, os.cpus().length) : null,
+    };
     const result = resultBuild(run, results, usage, cross);
     out.push(result);
     process.stdout.write(`${resultText(result)}\n${JSON.stringify(result)}\n`);

@@ -35,6 +35,8 @@ async function converse(a: TestUser, b: TestUser): Promise<void> {
   const bBefore = b.received.length;
   const ack = await a.client.send({ conversation: { type: 0, target: b.uid, line: 0 }, content: text('hello b') });
   assert.match(ack.messageUid, /^\d+$/);
+  // b answers once it has a's message, as a person would: the order is then the same for both.
+  await b.waitFor(bBefore + 1);
   await b.client.send({ conversation: { type: 0, target: a.uid, line: 0 }, content: text('hello a') });
   // The receiver is notified (MN); the sending device is not (it has the ack) and sees its own
   // message in its timeline at its next pull.

@@ -122,3 +122,31 @@ export function procUsageText(usage: ProcUsage): string {
   return `${usage.cpuPercent.toFixed(0)}% cpu (threads ${threads}…), ` +
     `rss ${usage.rssMiB.toFixed(0)} MiB`;
 }
+
+/** The whole machine's CPU ticks (/proc/stat, all cores): busy and total. */
+export interface BoxSample {
+  readonly busy: number;
+  readonly total: number;
+}
+
+export function boxSample(): BoxSample | null {
+  const stat = fileRead('/proc/stat');
+  const line = stat?.split('\n', 1)[0];
+  if (line === undefined || !line.startsWith('cpu ')) return null;
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
+  const total = ticks.slice(0, 8).reduce((sum, value) => sum + value, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/**
+ * Busy share of all cores between two samples, in percent of one core (200 = both cores of this
+ * box busy). Compared with the server's and the generator's own CPU it shows how much the kernel
+ * and other processes on the box took during the window.
+ */
+export function boxBusyPercent(from: BoxSample, to: BoxSample, cores: number): number {
+  const total = to.total - from.total;
+  if (total <= 0) return 0;
+  return Math.round(((to.busy - from.busy) / total) * cores * 1000) / 10;
+}

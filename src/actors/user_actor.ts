@@ -1,6 +1,6 @@
 // One actor per local user: it holds the user's online sessions and runs the user's sends one
-// at a time, in order. A send is acked only after the commit that holds the message, the
-// sender's timeline entry and every delivery obligation (local appends or outbox rows).
+// at a time, in order. A private send is acked only after the commit that holds the message,
+// the sender's timeline entry and every delivery obligation (local appends or outbox rows).
 
 import { ErrorCode } from '../errors.js';
 import { MAILBOX_COMMANDS_MAX } from '../limits.js';
@@ -10,10 +10,14 @@ import { ConversationType, isTransparentContentType, SubSignal } from '../protoc
 import { Mailbox } from '../runtime/mailbox.js';
 import type { Actor } from '../runtime/actor_runtime.js';
 import type { StoredMessage } from '../store/records.js';
-import type { DeliverEnvelope } from '../router/envelope.js';
+import type { AppendEffect } from '../router/effects.js';
+import type { Write } from '../store/commit_queue.js';
+import { effectsCommit } from '../shard/effects_commit.js';
+import { groupSendRoute } from '../features/groups.js';
+import { privateSendCheck } from '../features/friends.js';
 import type { Session } from '../transport/session.js';
 import type { ShardServices } from '../shard/services.js';
-import { notifyAppended, pushTransparent } from '../shard/notify.js';
+import { pushTransparent } from '../shard/notify.js';
 
 export type UserCommand = {
   readonly type: 'Send';
@@ -67,9 +71,14 @@ export class UserActor implements Actor<UserCommand> {
           : { messageId: native ? ack.messageUid : ack.messageUid.toString(), timestamp: ack.timestamp };
       session.send(ackFor(session.profile, SubSignal.MS, messageId, code, result));
     };
+    if (request.conversationType === ConversationType.GROUP) {
+      return groupSendRoute(this.services, session, messageId, request);
+    }
     if (request.conversationType !== ConversationType.PRIVATE) {
       return answer(ErrorCode.NOT_IMPLEMENTED, undefined);
     }
+    const allowed = privateSendCheck(this.services, this.uid, request.target);
+    if (allowed !== ErrorCode.OK) return answer(allowed, undefined);
     const dedupeKey = request.clientMessageId === '' ? '' : `${deviceId}\u0000${request.clientMessageId}`;
     if (dedupeKey !== '' && this.answerRetry(deviceId, request.clientMessageId, dedupeKey, answer)) {
       return;
@@ -124,51 +133,29 @@ export class UserActor implements Actor<UserCommand> {
     done: (code: ErrorCode) => void,
   ): void {
     const { services } = this;
-    const writes: (() => void)[] = [];
-    const appended: { owner: string; seq: number }[] = [];
-    const remote = new Map<number, string[]>();
-    for (const receiver of this.receiversOf(message)) {
-      const shard = services.partitions.shardOf(receiver);
-      if (shard === services.shardId) {
-        const append = services.timelines.appendMessage(receiver, message);
-        writes.push(append.write);
-        appended.push({ owner: receiver, seq: append.seq });
-      } else {
-        const list = remote.get(shard);
-        if (list === undefined) remote.set(shard, [receiver]);
-        else list.push(receiver);
-      }
-    }
-    const deliveries: { shard: number; envelope: DeliverEnvelope }[] = [];
-    for (const [shard, receivers] of remote) {
-      const reserved = services.outbox.reserve(shard, message, receivers);
-      writes.push(reserved.write);
-      deliveries.push({ shard, envelope: reserved.envelope });
-    }
+    const writes: Write[] = [];
     if (dedupeKey !== '') {
       const key: [string, string, string] = [this.uid, message.fromDevice, clientMessageId];
       const record = { messageUid: message.uid, timestamp: message.timestamp, atMs: Date.now() };
       writes.push(() => services.store.dedupe.put(key, record));
       this.committing.set(dedupeKey, []);
     }
+    const effect: AppendEffect = {
+      kind: 'append',
+      message,
+      receivers: this.receiversOf(message),
+      exceptSessionId: session.id,
+      exceptShard: services.shardId,
+    };
     this.inFlight++;
-    services.commits.add(
-      () => {
-        for (const write of writes) write();
-      },
-      (code) => {
-        this.inFlight--;
-        done(code);
-        const ack = { messageUid: message.uid, timestamp: message.timestamp };
-        for (const waiter of this.committing.get(dedupeKey) ?? []) {
-          waiter(code, code === ErrorCode.OK ? ack : undefined);
-        }
-        this.committing.delete(dedupeKey);
-        if (code !== ErrorCode.OK) return;
-        for (const { shard, envelope } of deliveries) services.outbox.committed(shard, envelope);
-        for (const { owner, seq } of appended) services.timelines.committed(owner, seq);
-        for (const { owner, seq } of appended) notifyAppended(services, owner, seq, session.id);
-      },
-    );
+    effectsCommit(services, [effect], writes, (code) => {
+      this.inFlight--;
+      done(code);
+      const ack = { messageUid: message.uid, timestamp: message.timestamp };
+      for (const waiter of this.committing.get(dedupeKey) ?? []) {
+        waiter(code, code === ErrorCode.OK ? ack : undefined);
+      }
+      this.committing.delete(dedupeKey);
+    });
   }
 }

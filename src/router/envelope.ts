@@ -2,15 +2,38 @@
 // clone keeps bigint), batched per destination per event-loop turn.
 
 import type { StoredMessage } from '../store/records.js';
+import type { Command } from '../features/commands.js';
+import type { Effect } from './effects.js';
 
-/** A message to append to the timelines of receivers owned by the destination shard. */
+/** Effects owed to the destination shard (appends for its users, state ops it owns). */
 export interface DeliverEnvelope {
   readonly type: 'Deliver';
   readonly source: number;
   /** Position on the source→destination link; confirmed one by one with Applied. */
   readonly linkSeq: number;
-  readonly message: StoredMessage;
+  readonly effects: readonly Effect[];
+}
+
+/** A request for the owner of a user or group; not durable: lost with a crash, the client's
+ * request times out and it retries. */
+export interface CommandEnvelope {
+  readonly type: 'Command';
+  readonly command: Command;
+}
+
+/** Bytes for a session living on the destination shard (answers to remote commands). */
+export interface SessionSendEnvelope {
+  readonly type: 'SessionSend';
+  readonly sessionId: number;
+  readonly data: string | Uint8Array;
+}
+
+/** A transient push (FRN, FN, RMN, MRN, …) to the online devices of local users. */
+export interface PushEnvelope {
+  readonly type: 'Push';
   readonly receivers: readonly string[];
+  readonly subSignal: number;
+  readonly body: unknown;
 }
 
 /** The destination committed these deliveries from the receiving shard's link (`from` is the
@@ -65,6 +88,9 @@ export interface ProxyEndEnvelope {
 
 export type Envelope =
   | DeliverEnvelope
+  | CommandEnvelope
+  | SessionSendEnvelope
+  | PushEnvelope
   | AppliedEnvelope
   | TransparentEnvelope
   | ProxyOpenEnvelope

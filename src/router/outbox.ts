@@ -5,7 +5,7 @@
 
 import { OUTBOX_RETRY_MS } from '../limits.js';
 import type { ShardStore } from '../store/shard_store.js';
-import type { StoredMessage } from '../store/records.js';
+import type { Effect } from './effects.js';
 import type { DeliverEnvelope } from './envelope.js';
 import type { Mesh } from './mesh.js';
 
@@ -37,8 +37,7 @@ export class Outbox {
         type: 'Deliver',
         source: this.self,
         linkSeq,
-        message: value.message,
-        receivers: value.receivers,
+        effects: value.effects,
       });
       link.next = Math.max(link.next, linkSeq + 1);
     }
@@ -58,19 +57,15 @@ export class Outbox {
   }
 
   /** Reserve a delivery; its write must join the message's commit; send it after the commit. */
-  reserve(
-    destination: number,
-    message: StoredMessage,
-    receivers: readonly string[],
-  ): { envelope: DeliverEnvelope; write: () => void } {
+  reserve(destination: number, effects: readonly Effect[]): { envelope: DeliverEnvelope; write: () => void } {
     const link = this.link(destination);
     const linkSeq = link.next++;
-    const envelope: DeliverEnvelope = { type: 'Deliver', source: this.self, linkSeq, message, receivers };
+    const envelope: DeliverEnvelope = { type: 'Deliver', source: this.self, linkSeq, effects };
     const store = this.store;
     return {
       envelope,
       write: () => {
-        store.outbox.put([destination, linkSeq], { message, receivers });
+        store.outbox.put([destination, linkSeq], { effects });
         store.meta.put(`link:${destination}`, linkSeq);
       },
     };

@@ -1,11 +1,11 @@
-// The receiving side of shard-to-shard delivery: append a delivered message to its local
-// receivers' timelines once (a receiver that already filed the message is skipped, so resends
+// The receiving side of shard-to-shard delivery: apply the effects for local users once (a
+// receiver that already filed a message is skipped and state ops are idempotent, so resends
 // after a restart are harmless), commit, confirm to the source, then notify online devices.
 
 import { ErrorCode } from '../errors.js';
 import type { AppliedEnvelope, DeliverEnvelope } from '../router/envelope.js';
 import type { ShardServices } from './services.js';
-import { notifyAppended } from './notify.js';
+import { effectsPlanLocal, planNew } from './effects_commit.js';
 
 export class Deliveries {
   /** `${source}:${linkSeq}` of deliveries whose commit is in flight (dedupe before commit). */
@@ -19,31 +19,24 @@ export class Deliveries {
     const { services } = this;
     const key = `${envelope.source}:${envelope.linkSeq}`;
     if (this.applying.has(key)) return;
-    const writes: (() => void)[] = [];
-    const appended: { owner: string; seq: number }[] = [];
-    for (const receiver of envelope.receivers) {
-      if (services.partitions.shardOf(receiver) !== services.shardId) continue;
-      if (services.timelines.hasMessage(receiver, envelope.message)) continue;
-      const append = services.timelines.appendMessage(receiver, envelope.message);
-      writes.push(append.write);
-      appended.push({ owner: receiver, seq: append.seq });
-    }
-    if (writes.length === 0) {
+    const plan = planNew();
+    effectsPlanLocal(services, envelope.effects, true, plan);
+    if (plan.writes.length === 0) {
+      for (const after of plan.after) after();
       this.confirm(envelope.source, envelope.linkSeq);
       return;
     }
     this.applying.add(key);
     services.commits.add(
       () => {
-        for (const write of writes) write();
+        for (const write of plan.writes) write();
       },
       (code) => {
         this.applying.delete(key);
         // Unconfirmed deliveries are resent by the source; nothing to undo here.
         if (code !== ErrorCode.OK) return;
         this.confirm(envelope.source, envelope.linkSeq);
-        for (const { owner, seq } of appended) services.timelines.committed(owner, seq);
-        for (const { owner, seq } of appended) notifyAppended(services, owner, seq, -1);
+        for (const after of plan.after) after();
       },
     );
   }

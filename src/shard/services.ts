@@ -23,4 +23,6 @@ export interface ShardServices {
   readonly tokenKeys: TokenKeys;
   /** Online sessions of a local user (empty when offline). */
   sessionsOf(uid: string): Iterable<Session>;
+  /** A session of this shard (local socket or proxied) by id. */
+  sessionById(sessionId: number): Session | undefined;
 }

@@ -12,6 +12,7 @@ import { UserActor, type UserCommand } from '../actors/user_actor.js';
 import type { Envelope } from '../router/envelope.js';
 import { CloseCode, type Inbound, type Session, type SessionEvents } from '../transport/session.js';
 import { connectVerify } from './connect.js';
+import { publishHandlers } from '../features/registry.js';
 import { readHistory, readPull } from './reads.js';
 import { RemoteSession } from './remote_session.js';
 import type { ShardServices } from './services.js';
@@ -28,6 +29,7 @@ export class SessionRouter implements SessionEvents {
   private readonly runtime: ActorRuntime<UserCommand>;
   private readonly local = new Map<number, { session: Session; state: SessionState }>();
   private readonly remote = new Map<string, RemoteSession>();
+  private readonly remoteById = new Map<number, RemoteSession>();
   private draining = false;
 
   constructor(
@@ -39,6 +41,10 @@ export class SessionRouter implements SessionEvents {
 
   get sessionCount(): number {
     return this.local.size + this.remote.size;
+  }
+
+  sessionById(sessionId: number): Session | undefined {
+    return this.local.get(sessionId)?.session ?? this.remoteById.get(sessionId);
   }
 
   *sessionsOf(uid: string): Iterable<Session> {
@@ -99,10 +105,12 @@ export class SessionRouter implements SessionEvents {
           this.services.mesh,
           (closed) => {
             this.remote.delete(key);
+            this.remoteById.delete(closed.id);
             this.detach(closed);
           },
         );
         this.remote.set(key, remote);
+        this.remoteById.set(remote.id, remote);
         return;
       }
       case 'ProxyIn': {
@@ -257,8 +265,11 @@ export class SessionRouter implements SessionEvents {
         return readPull(this.services, session, frame);
       case SubSignal.LRM:
         return readHistory(this.services, session, frame);
-      default:
+      default: {
+        const handler = publishHandlers.get(frame.subSignal);
+        if (handler !== undefined) return handler(this.services, session, frame);
         return session.send(ackFor(session.profile, frame.subSignal, frame.messageId, ErrorCode.NOT_IMPLEMENTED));
+      }
     }
   }
 

@@ -25,6 +25,8 @@ import type { ShardServices } from './services.js';
 import { SessionRouter, sessionEnd } from './session_router.js';
 import { CloseCode } from '../transport/session.js';
 import { transparentToLocal } from './notify.js';
+import { commandHandle } from '../features/commands.js';
+import { pushToLocalUsers } from './replies.js';
 
 /** The id lease runs this far ahead of issued ids, so a crash never reissues (ms). */
 const ID_LEASE_AHEAD_MS = 5_000;
@@ -69,6 +71,7 @@ export class Shard {
       partitions: new PartitionMap(boot.shardCount),
       tokenKeys,
       sessionsOf: (uid) => this.router.sessionsOf(uid),
+      sessionById: (sessionId) => this.router.sessionById(sessionId),
     };
     this.router = new SessionRouter(this.services, onBug);
     this.deliveries = new Deliveries(this.services);
@@ -126,6 +129,13 @@ export class Shard {
         return this.services.outbox.applied(envelope.from, envelope.linkSeqs);
       case 'Transparent':
         return transparentToLocal(this.services, envelope.message, envelope.receivers, -1);
+      case 'Command':
+        return commandHandle(this.services, envelope.command);
+      case 'SessionSend':
+        this.router.sessionById(envelope.sessionId)?.send(envelope.data);
+        return;
+      case 'Push':
+        return pushToLocalUsers(this.services, envelope.receivers, envelope.subSignal, envelope.body);
       case 'ProxyOpen':
       case 'ProxyIn':
       case 'ProxyOut':

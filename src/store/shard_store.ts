@@ -3,7 +3,8 @@
 // Values are msgpack (lmdb-js default, 64-bit ids as bigint); keys are ordered-binary tuples.
 
 import { open, type Database, type RootDatabase } from 'lmdb';
-import type { StoredMessage, TimelineEntry } from './records.js';
+import type { TimelineEntry } from './records.js';
+import type { Effect } from '../router/effects.js';
 
 export type UserKey = string;
 
@@ -21,8 +22,7 @@ export interface DedupeRecord {
 }
 
 export interface OutboxRecord {
-  readonly message: StoredMessage;
-  readonly receivers: readonly string[];
+  readonly effects: readonly Effect[];
 }
 
 export interface ShardStore {

@@ -1,0 +1,27 @@
+// Requests for the shard that owns a user or group, carried by Command envelopes. Not durable:
+// a command lost with a crashed shard leaves the client's request to time out and be retried.
+
+import type { ShardServices } from '../shard/services.js';
+import { assertNever } from '../errors.js';
+import { friendsCommandHandle, type FriendsCommand } from './friends.js';
+import { groupsCommandHandle, type GroupsCommand } from './groups.js';
+
+export type Command = FriendsCommand | GroupsCommand;
+
+export function commandHandle(services: ShardServices, command: Command): void {
+  switch (command.feature) {
+    case 'friends':
+      return friendsCommandHandle(services, command);
+    case 'groups':
+      return groupsCommandHandle(services, command);
+    default:
+      return assertNever(command);
+  }
+}
+
+/** Run `command` on the shard that owns `ownerId` (here, or over the mesh). */
+export function commandSend(services: ShardServices, ownerId: string, command: Command): void {
+  const shard = services.partitions.shardOf(ownerId);
+  if (shard === services.shardId) commandHandle(services, command);
+  else services.mesh.send(shard, { type: 'Command', command });
+}

@@ -1,0 +1,15 @@
+// Which feature serves which PUBLISH sub-signal. The core (MS, MP, LRM) is served by the session
+// router itself; everything else is listed here, one table per feature.
+
+import type { Inbound, Session } from '../transport/session.js';
+import type { ShardServices } from '../shard/services.js';
+import { friendsPublishHandlers } from './friends.js';
+import { groupsPublishHandlers } from './groups.js';
+
+/** Serve one request of an authenticated session (session.uid is set). */
+export type PublishHandler = (services: ShardServices, session: Session, frame: Inbound) => void;
+
+export const publishHandlers: ReadonlyMap<number, PublishHandler> = new Map([
+  ...friendsPublishHandlers,
+  ...groupsPublishHandlers,
+]);

@@ -1,0 +1,28 @@
+// State operations that a shard applies for a user or group it owns, whether they come from
+// its own commits or from another shard's outbox. Every op is idempotent: an outbox replay
+// applies it again with the same result.
+
+import type { Write } from '../store/commit_queue.js';
+import type { ShardServices } from '../shard/services.js';
+import { assertNever } from '../errors.js';
+import { friendsOpApply, type FriendsStateOp } from './friends.js';
+import { groupsOpApply, type GroupsStateOp } from './groups.js';
+
+export type StateOp = FriendsStateOp | GroupsStateOp;
+
+export interface Applied {
+  readonly write?: Write;
+  /** Runs after the commit (pushes to online devices). */
+  readonly after?: () => void;
+}
+
+export function stateOpApply(services: ShardServices, owner: string, op: StateOp): Applied {
+  switch (op.feature) {
+    case 'friends':
+      return friendsOpApply(services, owner, op);
+    case 'groups':
+      return groupsOpApply(services, owner, op);
+    default:
+      return assertNever(op);
+  }
+}

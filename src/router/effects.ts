@@ -1,0 +1,34 @@
+// What a change must make durable, wherever the users it touches live: timeline appends of a
+// message and state operations owned by a user or group. Effects for other shards travel in
+// the outbox (at-least-once) and are applied idempotently there; effects for this shard are
+// written in the same commit as the change itself.
+
+import type { StoredMessage } from '../store/records.js';
+import type { StateOp } from '../features/state_ops.js';
+
+export interface AppendEffect {
+  readonly kind: 'append';
+  readonly message: StoredMessage;
+  readonly receivers: readonly string[];
+  /** The session that caused it is not notified (it has its ack); -1 notifies every device. */
+  readonly exceptSessionId: number;
+  /** Shard of that session, so a remote shard does not skip a same-numbered session of its own. */
+  readonly exceptShard: number;
+}
+
+export interface StateEffect {
+  readonly kind: 'state';
+  /** The user or group whose owner shard applies `op`. */
+  readonly owner: string;
+  readonly op: StateOp;
+}
+
+export type Effect = AppendEffect | StateEffect;
+
+/** Where an answer goes: a session on some shard, and the request it answers. */
+export interface ReplyTo {
+  readonly shard: number;
+  readonly sessionId: number;
+  readonly profile: 'compat' | 'native';
+  readonly messageId: number;
+}
