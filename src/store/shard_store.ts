@@ -54,7 +54,7 @@ export function shardStoreOpen(options: ShardStoreOptions): ShardStore {
     // flush, so it is off: a resolved commit here means fsynced.
     overlappingSync: false,
     encoder: { int64AsType: 'bigint' },
-    maxDbs: 16,
+    maxDbs: 64,
   });
   return {
     env,
