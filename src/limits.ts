@@ -96,3 +96,85 @@ assert(PARTITIONS > 0 && (PARTITIONS & (PARTITIONS - 1)) === 0, 'partitions are 
 
 /** Users named in one message's mentionedTargets. */
 export const MENTIONED_TARGETS_MAX = 2000;
+
+// --- Rates (token buckets; over a rate → OVER_FREQUENCY 250) ---
+/** Requests per second one connection may make (any kind), sustained. */
+export const CONNECTION_REQUESTS_PER_SECOND = 4000;
+/** Requests one connection may make in a burst above the sustained rate. */
+export const CONNECTION_REQUESTS_BURST = 8000;
+/** Messages per second one user may send (all devices together), sustained. */
+export const USER_SENDS_PER_SECOND = 2000;
+/** Messages one user may send in a burst. */
+export const USER_SENDS_BURST = 4000;
+/** Requests refused for rate on one connection before it is closed as a flooder (4009). */
+export const OVER_RATE_REFUSALS_MAX = 10_000;
+/** Connections from one IP address to one shard; more are closed at once (close 4008). */
+export const CONNECTIONS_PER_IP_MAX = 20_000;
+
+// --- Groups (src/features/group_*.ts; over a limit → INVALID_PARAMETER 251) ---
+/** Members of one group, owner included: write-fan-out copies each message this many times. */
+export const GROUP_MEMBERS_MAX = 2000;
+/** Groups one user belongs to; checked (committed state, so softly under races) before joins. */
+export const GROUPS_PER_USER_MAX = 1000;
+/** Longest group name. */
+export const GROUP_NAME_CHARS_MAX = 128;
+/** Longest group portrait (a URL). */
+export const GROUP_PORTRAIT_CHARS_MAX = 1024;
+/** Longest group `extra` (opaque to the server). */
+export const GROUP_EXTRA_CHARS_MAX = 4096;
+/** Gids in one GPGI request; more are answered `[]`. */
+export const GROUP_INFOS_PER_REQUEST_MAX = 500;
+/** Changes and sends of one group waiting for their commit; beyond it MAILBOX_FULL (100). */
+export const GROUP_IN_FLIGHT_MAX = 1024;
+/** Groups kept loaded in memory per shard; idle ones beyond it are dropped (reloaded on use). */
+export const GROUPS_CACHED_MAX = 10_000;
+/** A question asked of every shard (GPGI, group counts) is answered with what came by then. */
+export const GATHER_TIMEOUT_MS = 3_000;
+/** Questions to other shards waiting for answers, per shard; beyond it they fail at once. */
+export const GATHERS_PENDING_MAX = 4096;
+
+assert(GROUP_MEMBERS_MAX <= MENTIONED_TARGETS_MAX, 'a message can mention every member');
+assert(
+  GROUP_MEMBERS_MAX * (USER_ID_CHARS_MAX + 3) * 2 < PULL_PAGE_BYTES_MAX,
+  'a notice naming every member (Base64 JSON) fits in a pull page',
+);
+
+// --- Friends and users (over a limit → INVALID_PARAMETER 251) ---
+/** Friends one user may have; checked on both sides when a request is sent and accepted. */
+export const FRIENDS_PER_USER_MAX = 2000;
+/** Longest friend-request reason (the greeting shown after acceptance). */
+export const FRIEND_REQUEST_REASON_CHARS_MAX = 256;
+/** A friend request can be accepted for this long; later FHR answers 19 (overtime). */
+export const FRIEND_REQUEST_TTL_MS = 7 * 24 * 3600_000;
+/** Friend requests one user keeps per direction (sent, received) within the TTL; bounds FRP. */
+export const FRIEND_REQUESTS_PER_USER_MAX = 500;
+/** Longest friend alias (FALS). */
+export const FRIEND_ALIAS_CHARS_MAX = 64;
+/** Users one user may have on their blacklist. */
+export const BLACKLIST_PER_USER_MAX = 1000;
+/** Longest US keyword. */
+export const SEARCH_KEYWORD_CHARS_MAX = 64;
+/** Users in one US answer (one page). */
+export const SEARCH_RESULTS_MAX = 20;
+/** US pages: each shard returns up to pages × results, so the page number is bounded. */
+export const SEARCH_PAGES_MAX = 5;
+/** Uids in one UPUI request. */
+export const USER_INFOS_PER_REQUEST_MAX = 500;
+/** A scatter/gather read (US, UPUI) answers with the parts that arrived by then. */
+export const USER_GATHER_TIMEOUT_MS = 3_000;
+/** Longest display name (indexed for prefix search). */
+export const PROFILE_NAME_CHARS_MAX = 64;
+/** Longest portrait URL. */
+export const PROFILE_URL_CHARS_MAX = 1024;
+/** Longest email, address, company or social field. */
+export const PROFILE_TEXT_CHARS_MAX = 256;
+/** Longest profile extra (client-defined JSON). */
+export const PROFILE_EXTRA_CHARS_MAX = 4096;
+/** Entries in one MMI request (one per info type at most makes sense). */
+export const PROFILE_ENTRIES_MAX = 16;
+
+assert(PROFILE_NAME_CHARS_MAX * 4 < 1000, 'an indexed name fits an LMDB key');
+assert(
+  SEARCH_RESULTS_MAX * SEARCH_PAGES_MAX <= USER_INFOS_PER_REQUEST_MAX,
+  'a shard answers a search in one part',
+);

@@ -3,7 +3,8 @@
 // the sender's timeline entry and every delivery obligation (local appends or outbox rows).
 
 import { ErrorCode } from '../errors.js';
-import { MAILBOX_COMMANDS_MAX } from '../limits.js';
+import { MAILBOX_COMMANDS_MAX, USER_SENDS_BURST, USER_SENDS_PER_SECOND } from '../limits.js';
+import { TokenBucket } from '../runtime/token_bucket.js';
 import { ackFor } from '../protocol/answers.js';
 import type { SendRequest } from '../protocol/requests.js';
 import { ConversationType, isTransparentContentType, SubSignal } from '../protocol/signals.js';
@@ -36,6 +37,8 @@ export class UserActor implements Actor<UserCommand> {
   readonly mailbox = new Mailbox<UserCommand>(MAILBOX_COMMANDS_MAX);
   /** deviceId → its one live session. */
   readonly sessions = new Map<string, Session>();
+  /** The user's send rate, all devices together (USER_SENDS_PER_SECOND). */
+  readonly sends = new TokenBucket(USER_SENDS_PER_SECOND, USER_SENDS_BURST, Date.now());
   /** Sends handled but not yet committed; counted against the mailbox bound. */
   inFlight = 0;
   lastActiveMs = Date.now();

@@ -3,7 +3,16 @@
 // registry of user actors and of proxied sessions in both directions.
 
 import { ErrorCode } from '../errors.js';
-import { AUTH_DEADLINE_MS, MAILBOX_COMMANDS_MAX, MALFORMED_FRAMES_MAX } from '../limits.js';
+import {
+  AUTH_DEADLINE_MS,
+  CONNECTION_REQUESTS_BURST,
+  CONNECTION_REQUESTS_PER_SECOND,
+  CONNECTIONS_PER_IP_MAX,
+  MAILBOX_COMMANDS_MAX,
+  MALFORMED_FRAMES_MAX,
+  OVER_RATE_REFUSALS_MAX,
+} from '../limits.js';
+import { TokenBucket } from '../runtime/token_bucket.js';
 import { ackFor, connectAckFor, disconnectFor, pingFor } from '../protocol/answers.js';
 import { connectDecode, disconnectDecode, pingIntervalDecode, sendDecode } from '../protocol/requests.js';
 import { Signal, SubSignal } from '../protocol/signals.js';
@@ -20,6 +29,9 @@ import type { ShardServices } from './services.js';
 interface SessionState {
   authTimer: NodeJS.Timeout | undefined;
   malformed: number;
+  /** Requests refused for rate since connect; persistent flooders are closed. */
+  overRate: number;
+  readonly requests: TokenBucket;
   /** Set when this session is served by another shard (proxied). */
   proxiedTo: number | undefined;
 }
@@ -30,6 +42,7 @@ export class SessionRouter implements SessionEvents {
   private readonly local = new Map<number, { session: Session; state: SessionState }>();
   private readonly remote = new Map<string, RemoteSession>();
   private readonly remoteById = new Map<number, RemoteSession>();
+  private readonly connectionsPerAddress = new Map<string, number>();
   private draining = false;
 
   constructor(
@@ -55,15 +68,28 @@ export class SessionRouter implements SessionEvents {
   // --- SessionEvents (local transports) ---
 
   opened(session: Session): void {
-    const state: SessionState = { authTimer: undefined, malformed: 0, proxiedTo: undefined };
+    const address = session.remoteAddress;
+    const perAddress = (this.connectionsPerAddress.get(address) ?? 0) + 1;
+    this.connectionsPerAddress.set(address, perAddress);
+    const state: SessionState = {
+      authTimer: undefined,
+      malformed: 0,
+      overRate: 0,
+      requests: new TokenBucket(CONNECTION_REQUESTS_PER_SECOND, CONNECTION_REQUESTS_BURST, Date.now()),
+      proxiedTo: undefined,
+    };
     state.authTimer = setTimeout(() => session.close(CloseCode.AUTH_TIMEOUT), AUTH_DEADLINE_MS);
     this.local.set(session.id, { session, state });
     if (this.draining) session.close(CloseCode.GOING_AWAY);
+    else if (perAddress > CONNECTIONS_PER_IP_MAX) session.close(CloseCode.TOO_MANY_CONNECTIONS);
   }
 
   inbound(session: Session, frame: Inbound): void {
     const entry = this.local.get(session.id);
     if (entry === undefined) return;
+    if (frame.signal !== Signal.PING && !entry.state.requests.take(Date.now())) {
+      return this.overRate(session, frame, entry.state);
+    }
     const owner = entry.state.proxiedTo;
     if (owner === undefined) return this.handle(session, frame, entry.state);
     // Heartbeats of proxied sessions are answered here and never cross the mesh.
@@ -79,10 +105,23 @@ export class SessionRouter implements SessionEvents {
     session.send(ackFor(session.profile, subSignal, messageId, ErrorCode.INVALID_DATA));
   }
 
+  /** Over the connection's rate: 250 for requests; persistent flooding closes the connection. */
+  private overRate(session: Session, frame: Inbound, state: SessionState): void {
+    state.overRate++;
+    if (state.overRate > OVER_RATE_REFUSALS_MAX) return session.close(CloseCode.FLOODING);
+    if (frame.signal === Signal.PUBLISH) {
+      session.send(ackFor(session.profile, frame.subSignal, frame.messageId, ErrorCode.OVER_FREQUENCY));
+    }
+  }
+
   closed(session: Session): void {
     const entry = this.local.get(session.id);
     if (entry === undefined) return;
     this.local.delete(session.id);
+    const address = session.remoteAddress;
+    const perAddress = (this.connectionsPerAddress.get(address) ?? 1) - 1;
+    if (perAddress <= 0) this.connectionsPerAddress.delete(address);
+    else this.connectionsPerAddress.set(address, perAddress);
     clearTimeout(entry.state.authTimer);
     const owner = entry.state.proxiedTo;
     if (owner !== undefined) {
@@ -255,6 +294,9 @@ export class SessionRouter implements SessionEvents {
           return session.send(ackFor(session.profile, SubSignal.MS, frame.messageId, request.code));
         }
         const actor = this.actorOf(uid);
+        if (!actor.sends.take(Date.now())) {
+          return session.send(ackFor(session.profile, SubSignal.MS, frame.messageId, ErrorCode.OVER_FREQUENCY));
+        }
         if (actor.load >= MAILBOX_COMMANDS_MAX) {
           return session.send(ackFor(session.profile, SubSignal.MS, frame.messageId, ErrorCode.MAILBOX_FULL));
         }

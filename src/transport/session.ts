@@ -19,6 +19,10 @@ export const CloseCode = {
   REFUSED: 4006,
   /** The owner shard restarted; reconnect and resync. */
   SHARD_RESTART: 4007,
+  /** Too many connections from this address (CONNECTIONS_PER_IP_MAX). */
+  TOO_MANY_CONNECTIONS: 4008,
+  /** Over the request rate again and again: slow down before reconnecting. */
+  FLOODING: 4009,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
