@@ -34,7 +34,7 @@ const DEFAULTS: Config = {
   wsPort: 9326,
   tcpPort: 6789,
   shardPorts: true,
-  shards: Math.min(os.availableParallelism(), 16),
+  shards: Math.min(os.availableParallelism(), 15),
   nodeId: 0,
   devMode: true,
   tokenKeys: '',
@@ -130,7 +130,8 @@ export function configLoad(argv: readonly string[], env: NodeJS.ProcessEnv): Rea
   }
   for (const name of flags.keys()) throw new ConfigError(`unknown flag --${name}`);
   const config = merged as unknown as Config;
-  if (config.shards < 1 || config.shards > 16) throw new ConfigError('config shards: 1–16');
+  // Snowflake shard bits 0–14 are shards; 15 is the main thread's (user ids).
+  if (config.shards < 1 || config.shards > 15) throw new ConfigError('config shards: 1–15');
   if (config.nodeId > 63) throw new ConfigError('config nodeId: 0–63');
   if (!config.devMode && config.tokenKeys === '') {
     throw new ConfigError('config tokenKeys (MAGPIE_TOKEN_KEYS) is required outside dev mode');

@@ -60,8 +60,6 @@ export const MESH_BATCH_ENVELOPES_MAX = 4096;
 export const OUTBOX_RETRY_MS = 2_000;
 
 // --- Store ---
-/** Longest wait before a group commit starts, to gather more writes into one transaction. */
-export const COMMIT_WINDOW_MS = 1;
 /** Writes in one group commit; more are carried into the next transaction. */
 export const COMMIT_OPS_MAX = 20_000;
 /** LMDB map size per shard (virtual; grows the file only as used). */

@@ -10,13 +10,15 @@ import { controlPlaneRoutes } from './http/control_plane.js';
 import { Snowflake } from './ids/snowflake.js';
 import { SHUTDOWN_DRAIN_MS } from './limits.js';
 import { PartitionMap } from './router/partition_map.js';
-import { directoryOpen } from './store/directory.js';
+import { directoryOpen, idLeaseLoad, idLeaseStore } from './store/directory.js';
 import { Supervisor } from './supervisor.js';
 import { loadUws, uwsLoadInfo } from './transport/uws_loader.js';
 
 /** Snowflake shard bits reserved for the main thread's own ids (user ids). */
 const MAIN_THREAD_ID_SHARD = 15;
 const DEV_LOGIN_CODE = '556677';
+/** The user-id lease runs this far ahead of issued ids (ms). */
+const USER_ID_LEASE_AHEAD_MS = 60_000;
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -31,7 +33,16 @@ async function main(): Promise<void> {
   log(`uWebSockets.js loaded${info === undefined ? '' : `: ${JSON.stringify(info)}`}`);
   const tokenKeys = config.devMode && config.tokenKeys === '' ? tokenKeysDev(config.dataDir) : tokenKeysParse(config.tokenKeys);
   const directory = directoryOpen(path.join(config.dataDir, 'control'));
-  const ids = new Snowflake(config.nodeId, MAIN_THREAD_ID_SHARD, Date.now());
+  // User ids must never repeat, even across a restart with the clock stepped back: keep a lease.
+  let idLeaseMs = Math.max(idLeaseLoad(directory), Date.now()) + USER_ID_LEASE_AHEAD_MS;
+  const ids = new Snowflake(config.nodeId, MAIN_THREAD_ID_SHARD, idLeaseLoad(directory));
+  await idLeaseStore(directory, idLeaseMs);
+  setInterval(() => {
+    const issued = Math.max(ids.lastMs(), Date.now());
+    if (issued + USER_ID_LEASE_AHEAD_MS / 2 < idLeaseMs) return;
+    idLeaseMs = issued + USER_ID_LEASE_AHEAD_MS;
+    void idLeaseStore(directory, idLeaseMs);
+  }, 1_000).unref();
   let draining = false;
   const supervisor = new Supervisor(config, tokenKeys, {
     log,

@@ -76,6 +76,7 @@ export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): v
       lines.push(`magpie_outbox_pending{shard="${shard}"} ${stats.outboxPending}`);
     });
     res.cork(() => {
+      for (const [name, value] of CORS_HEADERS) res.writeHeader(name, value);
       res.writeHeader('Content-Type', 'text/plain; version=0.0.4');
       res.end(`${lines.join('\n')}\n`);
     });

@@ -28,6 +28,8 @@ export function ackFor(
  * where it reads a code (MR, FAR). */
 function compatFailure(subSignal: number, code: number): unknown {
   if (subSignal === SubSignal.MR) return { code };
+  // The original client parses these unchecked: an empty list, never "".
+  if (subSignal === SubSignal.US || subSignal === SubSignal.FP || subSignal === SubSignal.GPGI) return [];
   if (subSignal === SubSignal.FAR) return { code, message: `error ${code}` };
   return '';
 }

@@ -62,6 +62,10 @@ export function sendDecode(content: unknown): Result<SendRequest> {
   const target = fieldString(fields, 'target', USER_ID_CHARS_MAX);
   const line = fieldInteger(fields, 'line', 0);
   const clientMessageId = fieldString(fields, 'messageId', CLIENT_MESSAGE_ID_CHARS_MAX) ?? '';
+  // A client id that is present but unusable would silently turn dedupe off: refuse it.
+  if (clientMessageId === '' && fields['messageId'] !== undefined && fields['messageId'] !== null && fields['messageId'] !== '') {
+    return fail(ErrorCode.INVALID_PARAMETER);
+  }
   if (conversationType === undefined || conversationType < 0 || conversationType > 3) {
     return fail(ErrorCode.INVALID_PARAMETER);
   }
@@ -154,11 +158,13 @@ export function historyDecode(content: unknown): Result<HistoryRequest> {
   const conversationType = fieldInteger(conversation, 'type', 0);
   const target = fieldString(conversation, 'target', USER_ID_CHARS_MAX);
   const line = fieldInteger(conversation, 'line', 0);
-  const beforeUid = fieldUid(fields, 'beforeUid') ?? 0n;
+  const beforeUid = fieldUid(fields, 'beforeUid');
   const count = fieldInteger(fields, 'count', 20);
   if (conversationType === undefined || !target || line === undefined || count === undefined) {
     return fail(ErrorCode.INVALID_PARAMETER);
   }
+  // A cursor that cannot be read must not silently restart paging from the newest.
+  if (beforeUid === undefined) return fail(ErrorCode.INVALID_PARAMETER);
   return ok({
     conversationType,
     target,

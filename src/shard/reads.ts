@@ -27,7 +27,9 @@ export function readPull(services: ShardServices, session: Session, frame: Inbou
       messageWire(entry.message, native, native ? seq : undefined),
     ),
   };
-  session.send(ackFor(session.profile, SubSignal.MP, frame.messageId, 0, result));
+  // Native clients always learn the real code (§2); compat gets the empty page unchecked.
+  const code = request.ok || !native ? 0 : request.code;
+  session.send(ackFor(session.profile, SubSignal.MP, frame.messageId, code, code === 0 ? result : undefined));
 }
 
 export function readHistory(services: ShardServices, session: Session, frame: Inbound): void {
@@ -40,7 +42,13 @@ export function readHistory(services: ShardServices, session: Session, frame: In
   }
   const { conversationType, target, line, beforeUid, count } = request.value;
   const key = conversationKeyOf(conversationType, target, line);
-  const entries = services.timelines.history(uid, key, beforeUid, Math.min(count, HISTORY_PAGE_ENTRIES_MAX));
+  const entries = services.timelines.history(
+    uid,
+    key,
+    beforeUid,
+    Math.min(count, HISTORY_PAGE_ENTRIES_MAX),
+    PULL_PAGE_BYTES_MAX,
+  );
   const result = {
     messageCount: entries.length,
     messageResponseList: entries.map((entry) => messageWire(entry.message, session.profile === 'native')),

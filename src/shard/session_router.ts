@@ -22,6 +22,7 @@ import type { Envelope } from '../router/envelope.js';
 import { CloseCode, type Inbound, type Session, type SessionEvents } from '../transport/session.js';
 import { connectVerify } from './connect.js';
 import { publishHandlers } from '../features/registry.js';
+import { friendHeads } from '../features/friends.js';
 import { readHistory, readPull } from './reads.js';
 import { RemoteSession } from './remote_session.js';
 import type { ShardServices } from './services.js';
@@ -212,7 +213,8 @@ export class SessionRouter implements SessionEvents {
         // A second CONNECT on a live session changes nothing; say so without closing.
         return session.send(ackFor(session.profile, SubSignal.NONE, frame.messageId, ErrorCode.INVALID_DATA));
       default:
-        return;
+        // A signal a client never sends (§2): the stream is not ours to trust any more.
+        return session.close(CloseCode.PROTOCOL_ERROR);
     }
   }
 
@@ -226,9 +228,10 @@ export class SessionRouter implements SessionEvents {
     if (frame.signal === Signal.PING) return this.ping(session, frame);
     if (frame.signal !== Signal.CONNECT) {
       if (frame.signal === Signal.PUBLISH) {
-        session.send(ackFor(session.profile, frame.subSignal, frame.messageId, ErrorCode.NOT_CONNECTED));
+        return session.send(ackFor(session.profile, frame.subSignal, frame.messageId, ErrorCode.NOT_CONNECTED));
       }
-      return;
+      if (frame.signal === Signal.DISCONNECT) return session.close(CloseCode.NORMAL);
+      return session.close(CloseCode.PROTOCOL_ERROR);
     }
     const request = connectDecode(frame.content);
     if (!request.ok) return this.refuse(session, frame.messageId, SubSignal.CONNECTION_REFUSED_IDENTIFIER_REJECTED);
@@ -250,10 +253,16 @@ export class SessionRouter implements SessionEvents {
     actor.sessions.set(deviceId, session);
     if (previous !== undefined && previous !== session) sessionEnd(previous, CloseCode.REPLACED);
     const head = this.services.timelines.visibleHead(uid);
+    const { friendHead, requestHead } = friendHeads(this.services, uid);
     const body =
       session.profile === 'native'
-        ? { msg_head: head, friend_head: 0, friend_rq_head: 0, server_time: Date.now() }
-        : { messageHead: String(head), friendHead: 0 };
+        ? {
+            msg_head: head,
+            friend_head: friendHead,
+            friend_rq_head: requestHead,
+            server_time: Date.now(),
+          }
+        : { messageHead: String(head), friendHead };
     session.send(connectAckFor(session.profile, frame.messageId, SubSignal.CONNECTION_ACCEPTED, body));
   }
 

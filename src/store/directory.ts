@@ -12,11 +12,21 @@ export interface Account {
 export interface Directory {
   readonly env: RootDatabase;
   readonly accounts: Database<Account, string>;
+  readonly meta: Database<number, string>;
 }
 
 export function directoryOpen(dir: string): Directory {
   const env = open({ path: dir, overlappingSync: false, maxDbs: 4 });
-  return { env, accounts: env.openDB({ name: 'accounts' }) };
+  return { env, accounts: env.openDB({ name: 'accounts' }), meta: env.openDB({ name: 'meta' }) };
+}
+
+/** The user-id generator's lease (unix ms): ids issued stay below it until it is renewed. */
+export function idLeaseLoad(directory: Directory): number {
+  return directory.meta.get('idLeaseMs') ?? 0;
+}
+
+export function idLeaseStore(directory: Directory, leaseMs: number): Promise<boolean> {
+  return directory.meta.put('idLeaseMs', leaseMs);
 }
 
 /** The account of `mobile`, created (durably) on first use. */

@@ -99,14 +99,19 @@ export class Timelines {
     return { entries, current, head };
   }
 
-  /** A conversation's messages with uid < beforeUid (0n: newest), newest first. */
-  history(owner: string, conversation: string, beforeUid: bigint, count: number): TimelineEntry[] {
+  /** A conversation's messages with uid < beforeUid (0n: newest), newest first, at most about
+   * `bytesMax` (always at least one). */
+  history(owner: string, conversation: string, beforeUid: bigint, count: number, bytesMax: number): TimelineEntry[] {
     const out: TimelineEntry[] = [];
+    let bytes = 0;
     // Reverse ranges include their start: start just below beforeUid ('g' sorts above all hex).
     const before = beforeUid === 0n ? 'g' : uidHex(beforeUid - 1n);
     for (const seq of this.historySeqs(owner, conversation, before, count)) {
       const entry = this.store.timeline.get([owner, seq]);
-      if (entry !== undefined) out.push(entry);
+      if (entry === undefined) continue;
+      bytes += entrySizeEstimate(entry);
+      if (out.length > 0 && bytes > bytesMax) break;
+      out.push(entry);
     }
     return out;
   }
@@ -125,11 +130,12 @@ export class Timelines {
   }
 }
 
-/** Encoded size without encoding: the variable fields dominate; 160 covers the fixed ones. */
+/** Encoded size without encoding, as an upper bound: a UTF-16 unit is at most 3 UTF-8 bytes
+ * (and JSON escapes of control characters stay within that for text); 160 covers the fixed
+ * fields. Overestimating only makes pages smaller. */
 export function entrySizeEstimate(entry: TimelineEntry): number {
   const content = entry.message.content;
-  return (
-    160 +
+  return 160 + 3 * (
     entry.message.from.length +
     entry.message.target.length +
     (content.content?.length ?? 0) +

@@ -15,12 +15,18 @@ import { connectAckFor } from '../protocol/answers.js';
 import { SubSignal } from '../protocol/signals.js';
 import { CloseCode, sessionIdNext, type Session, type SessionEvents } from './session.js';
 
+/** How often idle TCP connections are looked for; timeouts are this coarse. */
+const IDLE_SWEEP_MS = 5_000;
+
 class TcpSession implements Session {
   readonly id = sessionIdNext();
   readonly profile = 'native' as const;
   uid: string | undefined;
   deviceId: string | undefined;
   closed = false;
+  /** Only what the client sends counts as life: our own pushes must not keep a dead peer. */
+  lastReadMs = Date.now();
+  idleMs = NATIVE_IDLE_BEFORE_PING_MS;
 
   constructor(
     private readonly socket: net.Socket,
@@ -46,22 +52,36 @@ class TcpSession implements Session {
   }
 
   setPingInterval(intervalMs: number): void {
-    this.socket.setTimeout(intervalMs + NATIVE_IDLE_GRACE_MS);
+    this.idleMs = intervalMs + NATIVE_IDLE_GRACE_MS;
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
   }
 }
 
 export function tcpEdgeCreate(events: SessionEvents): net.Server {
-  return net.createServer({ noDelay: true }, (socket) => {
+  const sessions = new Set<TcpSession>();
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const session of sessions) {
+      if (now - session.lastReadMs > session.idleMs) session.destroy();
+    }
+  }, IDLE_SWEEP_MS);
+  sweep.unref();
+  const server = net.createServer({ noDelay: true }, (socket) => {
     const session = new TcpSession(socket, socket.remoteAddress ?? '');
     const reader = new FrameReader(FRAME_BODY_BYTES_MAX);
-    socket.setTimeout(NATIVE_IDLE_BEFORE_PING_MS);
-    socket.on('timeout', () => socket.destroy());
+    sessions.add(session);
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
+      sessions.delete(session);
       session.closed = true;
       events.closed(session);
     });
     socket.on('data', (chunk: Buffer) => {
+      session.lastReadMs = Date.now();
       if (session.closed) return;
       const error = reader.feed(chunk, (frame) => {
         if (session.closed) return;
@@ -82,6 +102,8 @@ export function tcpEdgeCreate(events: SessionEvents): net.Server {
     });
     events.opened(session);
   });
+  server.on('close', () => clearInterval(sweep));
+  return server;
 }
 
 export function tcpEdgeListen(server: net.Server, host: string, port: number): Promise<number> {
