@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const ports = supervisor.publicPorts;
   log(`magpie ready: http ${httpPort}, ws ${ports.ws}, tcp ${ports.tcp}, shards ${config.shards}, dev ${config.devMode}`);
   // One machine-readable line for scripts and tests that start the server on port 0.
-  log(`MAGPIE_READY ${JSON.stringify({ http: httpPort, ws: ports.ws, tcp: ports.tcp, shards: config.shards })}`);
+  log(`MAGPIE_READY ${JSON.stringify({ http: httpPort, ws: ports.ws, tcp: ports.tcp, shards: config.shards, pid: process.pid })}`);
 
   const shutdown = (signal: string): void => {
     if (draining) return;
