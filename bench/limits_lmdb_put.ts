@@ -12,6 +12,7 @@ import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
 import { latencyHistogram, latencyRecord, latencySummary } from './lib/histogram.js';
 import type { LatencySummary } from './lib/histogram.js';
+import { boxBusyPercent, boxSample, otherCpuPercent } from './lib/proc_stat.js';
 import { progress, rateText, resultsWrite } from './lib/results.js';
 
 const BENCH = 'limits_lmdb_put';
@@ -45,6 +46,11 @@ export interface LmdbPutResult {
   readonly commit: LatencySummary;
   readonly valueBytes: number;
   readonly windowMs: number;
+  /** This process's CPU in the window (100 = one core). */
+  readonly cpuPercent: number;
+  /** The whole box's busy CPU in the window, and the part other processes used. */
+  readonly boxCpuPercent: number | null;
+  readonly otherCpuPercent: number | null;
   readonly at: string;
   readonly env: BenchEnv;
 }
@@ -115,13 +121,22 @@ function caseRun(keys: KeyKind, batch: number): LmdbPutResult {
   try {
     runFor(options.warmup, false);
     const started = performance.now();
+    const cpuFrom = process.cpuUsage();
+    const boxFrom = boxSample();
     const puts = runFor(options.time, true);
+    const boxTo = boxSample();
+    const cpu = process.cpuUsage(cpuFrom);
     const windowMs = performance.now() - started;
+    const cpuPercent = Math.round(((cpu.user + cpu.system) / 1000 / windowMs) * 1000) / 10;
+    const boxCpuPercent = boxFrom !== null && boxTo !== null
+      ? boxBusyPercent(boxFrom, boxTo, os.cpus().length) : null;
     return {
       bench: BENCH, case: `${keys} ×${batch}/txn`, keys, batch,
       putsPerSec: Math.round((puts * 1000) / windowMs), puts,
       commit: latencySummary(commits), valueBytes: db.getBinary(lastKey)?.length ?? 0,
-      windowMs: Math.round(windowMs), at: new Date().toISOString(), env: benchEnv(),
+      windowMs: Math.round(windowMs), cpuPercent, boxCpuPercent,
+      otherCpuPercent: otherCpuPercent(boxCpuPercent, cpuPercent),
+      at: new Date().toISOString(), env: benchEnv(),
     };
   } finally {
     env.close();
@@ -158,7 +173,9 @@ function main(): void {
       results.push(result);
       const c = result.commit;
       process.stdout.write(`${BENCH}  ${result.case.padEnd(24)} ${rateText(result.putsPerSec)} ` +
-        `puts/s | commit p50 ${c.p50Ms} ms p99 ${c.p99Ms} ms (${result.valueBytes} B values)\n`);
+        `puts/s | commit p50 ${c.p50Ms} ms p99 ${c.p99Ms} ms (${result.valueBytes} B values) | ` +
+        `cpu ${result.cpuPercent}%, box ${result.boxCpuPercent ?? 'n/a'}% ` +
+        `(other ${result.otherCpuPercent ?? 'n/a'}%)\n`);
       process.stdout.write(`${JSON.stringify(result)}\n`);
     }
   }

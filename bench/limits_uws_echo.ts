@@ -10,10 +10,9 @@ import { cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
 import { LoadChild, loadCaseRun } from './lib/load_child.js';
-import os from 'node:os';
-import { boxBusyPercent, boxSample, procSample, procUsage, procUsageText }
-  from './lib/proc_stat.js';
-import type { BoxSample, ProcSample, ProcUsage } from './lib/proc_stat.js';
+import type { LoadResult } from './lib/load_child.js';
+import { UsageWindow, procUsageText } from './lib/proc_stat.js';
+import type { ProcUsage, WindowUsage } from './lib/proc_stat.js';
 import { rateText, resultsWrite } from './lib/results.js';
 import type { EchoClient, EchoData, EchoSetup } from './lib/ws_echo_generator.js';
 
@@ -64,6 +63,8 @@ export interface EchoResult {
   readonly generatorCpuPercent: number;
   /** The whole box (all processes and the kernel); 100 × cores means every core busy. */
   readonly boxCpuPercent: number | null;
+  /** boxCpuPercent minus server and generators: other work on the box during the window. */
+  readonly otherCpuPercent: number | null;
   readonly at: string;
   readonly env: BenchEnv;
 }
@@ -91,6 +92,25 @@ async function echoServerStart(threads: number): Promise<{ pid: number; port: nu
   return { pid: child.pid, port, stop: () => childStop(child, ECHO_STOP_GRACE_MS) };
 }
 
+function resultBuild(results: readonly LoadResult<EchoData>[],
+  usageOf: (generatorCpuPercent: number) => WindowUsage, env: BenchEnv): EchoResult {
+  const windowMs = results.reduce((sum, r) => sum + r.windowMs, 0) / results.length;
+  const echoed = results.reduce((sum, r) => sum + r.data.echoed, 0);
+  const cpuUs = results.reduce((sum, r) => sum + r.cpuUs, 0);
+  const generatorCpuPercent = Math.round((cpuUs / 1000 / windowMs) * 1000) / 10;
+  const usage = usageOf(generatorCpuPercent);
+  return {
+    bench: BENCH,
+    case: `${options.client} c=${options.connections} w=${options.window} ` +
+      `${options.bytes} B, ${options.threads} thread(s)`,
+    msgsPerSec: Math.round((echoed * 1000) / windowMs),
+    echoed, errors: results.reduce((sum, r) => sum + r.data.errors, 0),
+    windowMs: Math.round(windowMs), config: options, server: usage.process,
+    generatorCpuPercent, boxCpuPercent: usage.boxCpuPercent,
+    otherCpuPercent: usage.otherCpuPercent, at: new Date().toISOString(), env,
+  };
+}
+
 async function main(): Promise<void> {
   optionCheck('connections', options.connections, 1, CONNECTIONS_MAX);
   optionCheck('window', options.window, 1, WINDOW_MAX);
@@ -115,46 +135,22 @@ async function main(): Promise<void> {
         bytes: options.bytes, client: options.client as EchoClient,
       });
     }
-    let from: ProcSample | null = null;
-    let to: ProcSample | null = null;
-    let boxFrom: BoxSample | null = null;
-    let boxTo: BoxSample | null = null;
+    const window = new UsageWindow(server.pid);
     const results = await loadCaseRun(children, {
       bench: BENCH, run: null, warmupMs: options.warmup, durationMs: options.time,
-      onWindowStart: () => {
-        from = procSample(server.pid);
-        boxFrom = boxSample();
-      },
-      onWindowEnd: () => {
-        to = procSample(server.pid);
-        boxTo = boxSample();
-      },
+      onWindowStart: () => window.start(),
+      onWindowEnd: () => window.end(),
       progressText: (d, s) => `${rateText((d['echoed'] ?? 0) / s)} msgs/s`,
     });
-    const windowMs = results.reduce((sum, r) => sum + r.windowMs, 0) / results.length;
-    const echoed = results.reduce((sum, r) => sum + r.data.echoed, 0);
-    const errors = results.reduce((sum, r) => sum + r.data.errors, 0);
-    const cpuUs = results.reduce((sum, r) => sum + r.cpuUs, 0);
-    const usage = from !== null && to !== null ? procUsage(server.pid, from, to) : null;
-    const result: EchoResult = {
-      bench: BENCH,
-      case: `${options.client} c=${options.connections} w=${options.window} ` +
-        `${options.bytes} B, ${options.threads} thread(s)`,
-      msgsPerSec: Math.round((echoed * 1000) / windowMs),
-      echoed, errors, windowMs: Math.round(windowMs), config: options,
-      server: usage,
-      generatorCpuPercent: Math.round((cpuUs / 1000 / windowMs) * 1000) / 10,
-      boxCpuPercent: boxFrom !== null && boxTo !== null
-        ? boxBusyPercent(boxFrom, boxTo, os.cpus().length) : null,
-      at: new Date().toISOString(), env,
-    };
+    const result = resultBuild(results, (generators) => window.usage(generators), env);
+    const usage = result.server;
     process.stdout.write(`${BENCH}  ${result.case}: ${rateText(result.msgsPerSec)} msgs/s, ` +
-      `errors ${errors} | server ${usage === null ? 'n/a' : procUsageText(usage)} | ` +
+      `errors ${result.errors} | server ${usage === null ? 'n/a' : procUsageText(usage)} | ` +
       `generators ${result.generatorCpuPercent.toFixed(0)}% cpu | box ` +
-      `${result.boxCpuPercent?.toFixed(0) ?? 'n/a'}% cpu\n`);
+      `${result.boxCpuPercent ?? 'n/a'}% (other ${result.otherCpuPercent ?? 'n/a'}%)\n`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     process.stderr.write(`[${BENCH}] wrote ${resultsWrite(BENCH, [result])}\n`);
-    if (errors > 0) process.exitCode = 1;
+    if (result.errors > 0) process.exitCode = 1;
   } finally {
     await Promise.all(children.map((child) => child.exit()));
     await server.stop();

@@ -21,9 +21,8 @@ import { histogramMerge, latencySummary } from './lib/histogram.js';
 import type { LatencySummary } from './lib/histogram.js';
 import { LoadChild, loadCaseRun } from './lib/load_child.js';
 import type { LoadResult } from './lib/load_child.js';
-import { boxBusyPercent, boxSample, procSample, procUsage, procUsageText }
-  from './lib/proc_stat.js';
-import type { BoxSample, ProcSample, ProcUsage } from './lib/proc_stat.js';
+import { UsageWindow, procUsageText } from './lib/proc_stat.js';
+import type { ProcUsage, WindowUsage } from './lib/proc_stat.js';
 import { msText, progress, rateText, resultsWrite } from './lib/results.js';
 import { benchServerStart } from './lib/server.js';
 import type { BenchServer } from './lib/server.js';
@@ -86,6 +85,8 @@ export interface OneToOneResult {
   readonly generatorCpuPercent: number;
   /** The whole box (all processes and the kernel); 100 × cores means every core busy. */
   readonly boxCpuPercent: number | null;
+  /** boxCpuPercent minus server and generators: other work on the box during the window. */
+  readonly otherCpuPercent: number | null;
   readonly windowMs: number;
   readonly config: typeof options;
   readonly at: string;
@@ -190,18 +191,15 @@ function caseName(run: ChatRun): string {
   return `${loop} pairs=${options.pairs}${direction} ${options.transport} ${options.client}`;
 }
 
-interface WindowUsage {
-  readonly server: ProcUsage | null;
-  readonly boxCpuPercent: number | null;
-}
-
 function resultBuild(run: ChatRun, results: readonly LoadResult<ChatData>[],
-  usage: WindowUsage, cross: number): OneToOneResult {
+  usageOf: (generatorCpuPercent: number) => WindowUsage, cross: number): OneToOneResult {
   const windowMs = results.reduce((total, r) => total + r.windowMs, 0) / results.length;
   const perSec = (count: number): number => Math.round((count * 1000) / windowMs);
   const ackHist = histogramMerge(results.map((r) => r.data.ackHist));
   const deliverHist = histogramMerge(results.map((r) => r.data.deliverHist));
   const cpuUs = results.reduce((total, r) => total + r.cpuUs, 0);
+  const generatorCpuPercent = Math.round((cpuUs / 1000 / windowMs) * 1000) / 10;
+  const usage = usageOf(generatorCpuPercent);
   return {
     bench: BENCH, case: caseName(run), mode: run.mode,
     ratePerSec: run.mode === 'open' ? run.ratePerSec * results.length : null,
@@ -212,9 +210,9 @@ function resultBuild(run: ChatRun, results: readonly LoadResult<ChatData>[],
     errors: sum(results, (d) => d.errors), gaps: sum(results, (d) => d.gaps),
     undelivered: sum(results, (d) => d.undelivered), dropped: sum(results, (d) => d.dropped),
     backlogMax: Math.max(...results.map((r) => r.data.backlogMax)),
-    crossShardPairs: cross, server: usage.server,
-    generatorCpuPercent: Math.round((cpuUs / 1000 / windowMs) * 1000) / 10,
-    boxCpuPercent: usage.boxCpuPercent,
+    crossShardPairs: cross, server: usage.process,
+    generatorCpuPercent, boxCpuPercent: usage.boxCpuPercent,
+    otherCpuPercent: usage.otherCpuPercent,
     windowMs: Math.round(windowMs), config: options, at: new Date().toISOString(), env: benchEnv(),
   };
 }
@@ -227,8 +225,8 @@ function resultText(result: OneToOneResult): string {
   return `${BENCH}  ${result.case}: acked ${rateText(result.ackedPerSec)}/s, delivered ` +
     `${rateText(result.deliveredPerSec)}/s | ack ${lat(result.ack)} | deliver ` +
     `${lat(result.deliver)} | server ${server} | generators ` +
-    `${result.generatorCpuPercent.toFixed(0)}% cpu | box ` +
-    `${result.boxCpuPercent?.toFixed(0) ?? 'n/a'}% cpu` +
+    `${result.generatorCpuPercent.toFixed(0)}% cpu | box ${result.boxCpuPercent ?? 'n/a'}% ` +
+    `(other ${result.otherCpuPercent ?? 'n/a'}%)` +
     (faults === 0 ? '' : ` | FAULTS errors ${result.errors} gaps ${result.gaps} ` +
       `undelivered ${result.undelivered} dropped ${result.dropped}`);
 }
@@ -241,29 +239,15 @@ async function casesRun(server: BenchServer, children: LoadChild<ChatSetup, Chat
   const out: OneToOneResult[] = [];
   for (const run of runs) {
     progress(BENCH, `case ${caseName(run)}`);
-    let from: ProcSample | null = null;
-    let to: ProcSample | null = null;
-    let boxFrom: BoxSample | null = null;
-    let boxTo: BoxSample | null = null;
+    const window = new UsageWindow(server.pid);
     const results = await loadCaseRun(children, {
       bench: BENCH, run, warmupMs: options.warmup, durationMs: options.time,
-      onWindowStart: () => {
-        from = procSample(server.pid);
-        boxFrom = boxSample();
-      },
-      onWindowEnd: () => {
-        to = procSample(server.pid);
-        boxTo = boxSample();
-      },
+      onWindowStart: () => window.start(),
+      onWindowEnd: () => window.end(),
       progressText: (d, s) => `acked ${rateText((d['acked'] ?? 0) / s)}/s, ` +
         `delivered ${rateText((d['delivered'] ?? 0) / s)}/s`,
     });
-    const usage = {
-      server: from !== null && to !== null ? procUsage(server.pid, from, to) : null,
-      boxCpuPercent: boxFrom !== null && boxTo !== null
-        ? boxBusyPercent(boxFrom, boxTo, os.cpus().length) : null,
-    };
-    const result = resultBuild(run, results, usage, cross);
+    const result = resultBuild(run, results, (generators) => window.usage(generators), cross);
     out.push(result);
     process.stdout.write(`${resultText(result)}\n${JSON.stringify(result)}\n`);
   }

@@ -6,23 +6,32 @@ import fs from 'node:fs';
 import { cliParse } from './lib/cli.js';
 
 const ABOUT = `perf_median: median and range of each case's figures over several result files.
-Usage: node dist/bench/perf_median.js [--json] <bench/results/….json> …`;
+Usage: node dist/bench/perf_median.js [--json] [--other-max <percent>] <results/….json> …`;
 
 /** Figures reported, as dotted paths into a case result. */
 const FIGURES = [
   'msgsPerSec', 'putsPerSec', 'opsPerSec', 'ackedPerSec', 'deliveredPerSec',
   'ack.p50Ms', 'ack.p99Ms', 'ack.p999Ms', 'deliver.p50Ms', 'deliver.p99Ms', 'deliver.p999Ms',
   'commit.p50Ms', 'commit.p99Ms', 'server.cpuPercent', 'server.rssMiB', 'generatorCpuPercent',
-  'boxCpuPercent',
+  'boxCpuPercent', 'otherCpuPercent',
   'errors', 'undelivered',
 ] as const;
 
 type Json = Record<string, unknown>;
 
 const args = process.argv.slice(2);
-const files = args.filter((arg) => !arg.startsWith('--'));
-const options = cliParse(ABOUT, { json: { help: 'print one JSON line instead', default: false } },
-  args.filter((arg) => arg.startsWith('--')));
+const files = args.filter((arg) => !arg.startsWith('--') && arg.endsWith('.json'));
+const options = cliParse(ABOUT, {
+  json: { help: 'print one JSON line instead', default: false },
+  'other-max': { help: 'drop runs where other processes used more CPU (% of a core); -1: keep all',
+    default: -1, arg: 'percent' },
+}, args.filter((arg) => !files.includes(arg)));
+
+/** A run disturbed by other work on the box (see otherCpuPercent in bench/lib/proc_stat.ts). */
+function disturbed(result: Json): boolean {
+  const other = result['otherCpuPercent'];
+  return options['other-max'] >= 0 && typeof other === 'number' && other > options['other-max'];
+}
 
 function isRecord(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -54,10 +63,12 @@ function round(value: number): number {
 }
 
 const groups = new Map<string, Json[]>();
+const dropped = new Map<string, number>();
 for (const file of files) {
   for (const result of casesOf(JSON.parse(fs.readFileSync(file, 'utf8')))) {
     const key = `${String(result['bench'])} | ${String(result['case'])}`;
-    groups.set(key, [...(groups.get(key) ?? []), result]);
+    if (disturbed(result)) dropped.set(key, (dropped.get(key) ?? 0) + 1);
+    else groups.set(key, [...(groups.get(key) ?? []), result]);
   }
 }
 const summary: Json[] = [];
@@ -69,9 +80,10 @@ for (const [key, results] of groups) {
     figures[path] = { median: round(median(values)), min: round(Math.min(...values)),
       max: round(Math.max(...values)) };
   }
-  summary.push({ case: key, runs: results.length, figures });
+  const disturbedRuns = dropped.get(key) ?? 0;
+  summary.push({ case: key, runs: results.length, disturbedRuns, figures });
   if (options.json) continue;
-  process.stdout.write(`${key}  (${results.length} runs)\n`);
+  process.stdout.write(`${key}  (${results.length} runs, ${disturbedRuns} disturbed dropped)\n`);
   for (const [path, f] of Object.entries(figures)) {
     const { median: m, min, max } = f as { median: number; min: number; max: number };
     process.stdout.write(`  ${path.padEnd(20)} ${String(m).padStart(10)}   (${min} … ${max})\n`);

@@ -82,12 +82,15 @@ class ByteWriter {
   }
 }
 
+// Arrays have a `map` method and typed arrays too: test for them first.
 function isMap(tree: Tree): tree is { readonly map: readonly TreeEntry[] } {
-  return typeof tree === 'object' && tree !== null && 'map' in tree;
+  return typeof tree === 'object' && tree !== null && !Array.isArray(tree) &&
+    !(tree instanceof Uint8Array) && 'map' in tree;
 }
 
 function isExt(tree: Tree): tree is { readonly ext: number; readonly data: Uint8Array } {
-  return typeof tree === 'object' && tree !== null && 'ext' in tree;
+  return typeof tree === 'object' && tree !== null && !Array.isArray(tree) &&
+    !(tree instanceof Uint8Array) && 'ext' in tree;
 }
 
 function msgpackNumber(out: ByteWriter, value: number): void {

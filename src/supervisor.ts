@@ -223,8 +223,14 @@ export class Supervisor {
   }
 
   /** Create (or renew) the device session on the owner shard; answers its secret. */
-  async sessionIssue(shard: number, uid: string, deviceId: string): Promise<{ code: number; secret: string }> {
-    const answer = await this.request(shard, (requestId) => ({ type: 'SessionIssue', requestId, uid, deviceId }));
+  async sessionIssue(
+    shard: number,
+    uid: string,
+    deviceId: string,
+    mobile: string,
+  ): Promise<{ code: number; secret: string }> {
+    const make = (requestId: number): ToShard => ({ type: 'SessionIssue', requestId, uid, deviceId, mobile });
+    const answer = await this.request(shard, make);
     if (answer?.type !== 'SessionIssued') return { code: ErrorCode.SHARD_UNAVAILABLE, secret: '' };
     return { code: answer.code, secret: answer.secret };
   }

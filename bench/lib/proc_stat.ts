@@ -5,6 +5,7 @@
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 
 /** Threads listed per process in a usage report, busiest first. */
 const THREADS_REPORTED_MAX = 6;
@@ -149,4 +150,58 @@ export function boxBusyPercent(from: BoxSample, to: BoxSample, cores: number): n
   const total = to.total - from.total;
   if (total <= 0) return 0;
   return Math.round(((to.busy - from.busy) / total) * cores * 1000) / 10;
+}
+
+/**
+ * CPU the rest of the box used in the window: box busy minus what the measured processes used
+ * (their kernel time is in their own figures). Above a few percent, other work on this shared
+ * machine competed with the run, and its numbers are not comparable.
+ */
+export function otherCpuPercent(box: number | null, ...measured: readonly number[]): number | null {
+  if (box === null) return null;
+  const own = measured.reduce((sum, value) => sum + value, 0);
+  return Math.round((box - own) * 10) / 10;
+}
+
+export interface WindowUsage {
+  /** The sampled process (the server), or null off Linux. */
+  readonly process: ProcUsage | null;
+  readonly boxCpuPercent: number | null;
+  readonly otherCpuPercent: number | null;
+}
+
+/** Samples one process and the whole box at the start and the end of a measured window. */
+export class UsageWindow {
+  private readonly pid: number;
+  private from: ProcSample | null = null;
+  private to: ProcSample | null = null;
+  private boxFrom: BoxSample | null = null;
+  private boxTo: BoxSample | null = null;
+
+  constructor(pid: number) {
+    this.pid = pid;
+  }
+
+  start(): void {
+    this.from = procSample(this.pid);
+    this.boxFrom = boxSample();
+  }
+
+  end(): void {
+    this.to = procSample(this.pid);
+    this.boxTo = boxSample();
+  }
+
+  /** `measuredElsewherePercent`: CPU of the other processes of the run (the generators). */
+  usage(measuredElsewherePercent: number): WindowUsage {
+    const { from, to, boxFrom, boxTo } = this;
+    const usage = from !== null && to !== null ? procUsage(this.pid, from, to) : null;
+    const box = boxFrom !== null && boxTo !== null
+      ? boxBusyPercent(boxFrom, boxTo, os.cpus().length) : null;
+    return {
+      process: usage,
+      boxCpuPercent: box,
+      otherCpuPercent: otherCpuPercent(box, usage?.cpuPercent ?? 0, measuredElsewherePercent),
+    };
+  }
 }

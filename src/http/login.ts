@@ -45,7 +45,7 @@ export async function login(deps: LoginDeps, body: unknown, deviceKey: 'clientId
   if (!checked.ok) return { ok: false, code: checked.code, message: loginMessage(checked.code) };
   const { account, created } = await accountEnsure(deps.directory, mobile, deps.uidNew);
   const shard = deps.partitions.shardOf(account.uid);
-  const issued = await deps.supervisor.sessionIssue(shard, account.uid, deviceId);
+  const issued = await deps.supervisor.sessionIssue(shard, account.uid, deviceId, account.mobile);
   if (issued.code !== 0) return { ok: false, code: LoginCode.SERVER_ERROR, message: 'shard unavailable' };
   const now = Date.now();
   const token = tokenIssue(deps.tokenKeys, account.uid, deviceId, now, TOKEN_TTL_MS);

@@ -10,9 +10,15 @@ export function asFields(value: unknown): Fields | undefined {
     : undefined;
 }
 
+/** A string, or an integer given as a number or bigint; at most `charsMax` long in every form. */
 export function fieldString(fields: Fields, key: string, charsMax: number): string | undefined {
-  const value = fields[key];
-  if (typeof value === 'string' && value.length <= charsMax) return value;
+  const text = stringOf(fields[key]);
+  return text !== undefined && text.length <= charsMax ? text : undefined;
+}
+
+/** Numbers become strings too: the limit applies to the text (a 70-digit bigint is no uid). */
+function stringOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   if (typeof value === 'bigint') return value.toString();
   return undefined;
@@ -56,9 +62,9 @@ export function fieldStringList(
   if (!Array.isArray(value) || value.length > countMax) return undefined;
   const out: string[] = [];
   for (const item of value) {
-    if (typeof item === 'string' && item.length <= charsMax) out.push(item);
-    else if (typeof item === 'number' && Number.isSafeInteger(item)) out.push(String(item));
-    else return undefined;
+    const text = typeof item === 'bigint' ? undefined : stringOf(item);
+    if (text === undefined || text.length > charsMax) return undefined;
+    out.push(text);
   }
   return out;
 }

@@ -59,6 +59,22 @@ export const SubSignal = {
   MDR: 39,
   // Magpie extensions (64–127), documented in docs/PROTOCOL.md.
   SYNC: 64,
+  // Groups (80–95): roles and mute, documented in docs/PROTOCOL.md.
+  /** Set (value 1) or unset (0) managers: `{groupId, memberIds, value}`; owner only. */
+  GSM: 80,
+  /** Transfer ownership: `{groupId, memberId}`; owner only. */
+  GTO: 81,
+  /** Mute (value 1) or unmute (0) members: `{groupId, memberIds, value}`; owner and managers. */
+  GMM: 82,
+  /** Mute (value 1) or unmute (0) everyone but owner and managers: `{groupId, value}`. */
+  GMA: 83,
+  // Friends (96–103), documented in src/features/friends.ts and docs/PROTOCOL.md.
+  /** Delete a friend on both sides: `{targetUid}`; FN to both. */
+  FD: 96,
+  /** Blacklist add (status 1) or remove (0): `{targetUid, status}`. */
+  BL: 97,
+  /** Pull the blacklist since a version: `{version}` → `[{uid, state, timestamp}]`. */
+  BLP: 98,
 } as const;
 export type SubSignal = (typeof SubSignal)[keyof typeof SubSignal];
 
@@ -95,6 +111,20 @@ export const ContentType = {
   RECALLED: 80,
   TIP: 90,
   TYPING: 91,
+  // Group notices (binaryContent: Base64 JSON {g, o, n, ms, m}); 118 and 122 as in Wildfire.
+  GROUP_CREATE: 104,
+  GROUP_ADD: 105,
+  GROUP_KICK: 106,
+  GROUP_QUIT: 107,
+  GROUP_DISMISS: 108,
+  GROUP_TRANSFER: 109,
+  GROUP_NAME: 110,
+  GROUP_MEMBER_ALIAS: 111,
+  GROUP_PORTRAIT: 112,
+  GROUP_MUTE_ALL: 113,
+  GROUP_SET_MANAGER: 117,
+  GROUP_MUTE_MEMBER: 118,
+  GROUP_EXTRA: 122,
   CALL_START: 400,
   CALL_ACCEPT: 401,
   CALL_END: 402,

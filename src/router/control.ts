@@ -7,7 +7,14 @@ export type ToShard =
   | { readonly type: 'MeshAttach'; readonly peer: number; readonly port: MessagePort }
   /** A peer restarted: drop what was proxied through it, resend what it is owed. */
   | { readonly type: 'PeerRestarted'; readonly peer: number }
-  | { readonly type: 'SessionIssue'; readonly requestId: number; readonly uid: string; readonly deviceId: string }
+  /** `mobile` creates the user's profile on the owner shard at the first login. */
+  | {
+      readonly type: 'SessionIssue';
+      readonly requestId: number;
+      readonly uid: string;
+      readonly deviceId: string;
+      readonly mobile: string;
+    }
   | { readonly type: 'SessionRevoke'; readonly requestId: number; readonly uid: string; readonly deviceId: string }
   /** Stop accepting, tell clients to reconnect elsewhere, settle commits, then report Stopped. */
   | { readonly type: 'Drain' }

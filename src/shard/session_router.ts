@@ -22,6 +22,7 @@ import type { Envelope } from '../router/envelope.js';
 import { CloseCode, type Inbound, type Session, type SessionEvents } from '../transport/session.js';
 import { connectVerify } from './connect.js';
 import { publishHandlers } from '../features/registry.js';
+import { friendHeads } from '../features/friends.js';
 import { readHistory, readPull } from './reads.js';
 import { RemoteSession } from './remote_session.js';
 import type { ShardServices } from './services.js';
@@ -252,10 +253,16 @@ export class SessionRouter implements SessionEvents {
     actor.sessions.set(deviceId, session);
     if (previous !== undefined && previous !== session) sessionEnd(previous, CloseCode.REPLACED);
     const head = this.services.timelines.visibleHead(uid);
+    const { friendHead, requestHead } = friendHeads(this.services, uid);
     const body =
       session.profile === 'native'
-        ? { msg_head: head, friend_head: 0, friend_rq_head: 0, server_time: Date.now() }
-        : { messageHead: String(head), friendHead: 0 };
+        ? {
+            msg_head: head,
+            friend_head: friendHead,
+            friend_rq_head: requestHead,
+            server_time: Date.now(),
+          }
+        : { messageHead: String(head), friendHead };
     session.send(connectAckFor(session.profile, frame.messageId, SubSignal.CONNECTION_ACCEPTED, body));
   }
 

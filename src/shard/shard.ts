@@ -26,6 +26,7 @@ import { SessionRouter, sessionEnd } from './session_router.js';
 import { CloseCode } from '../transport/session.js';
 import { transparentToLocal } from './notify.js';
 import { commandHandle } from '../features/commands.js';
+import { profileEnsureWrite } from '../features/user_profiles.js';
 import { pushToLocalUsers } from './replies.js';
 
 /** The id lease runs this far ahead of issued ids, so a crash never reissues (ms). */
@@ -157,7 +158,7 @@ export class Shard {
         this.router.peerRestarted(message.peer);
         return;
       case 'SessionIssue':
-        return this.sessionIssue(message.requestId, message.uid, message.deviceId);
+        return this.sessionIssue(message.requestId, message.uid, message.deviceId, message.mobile);
       case 'SessionRevoke':
         return this.sessionRevoke(message.requestId, message.uid, message.deviceId);
       case 'Drain':
@@ -173,12 +174,16 @@ export class Shard {
     }
   }
 
-  private sessionIssue(requestId: number, uid: string, deviceId: string): void {
+  private sessionIssue(requestId: number, uid: string, deviceId: string, mobile: string): void {
     const secret = secretGenerate();
     const now = Date.now();
     const devices = this.store.devices;
+    const profileEnsure = profileEnsureWrite(this.services, uid, mobile);
     this.services.commits.add(
-      () => devices.put([uid, deviceId], { secret, validFromMs: now, createdMs: now }),
+      () => {
+        devices.put([uid, deviceId], { secret, validFromMs: now, createdMs: now });
+        profileEnsure();
+      },
       (code) => this.report({ type: 'SessionIssued', requestId, code, secret: code === ErrorCode.OK ? secret : '' }),
     );
   }
