@@ -22,6 +22,8 @@ export interface Config {
   readonly devMode: boolean;
   /** `id:base64secret,…`, first one signs; required outside dev mode. */
   readonly tokenKeys: string;
+  /** Bearer token for /v1/admin/*; empty = admin API open in dev mode only, closed otherwise. */
+  readonly adminToken: string;
   readonly storeMapBytes: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -38,6 +40,7 @@ const DEFAULTS: Config = {
   nodeId: 0,
   devMode: true,
   tokenKeys: '',
+  adminToken: '',
   storeMapBytes: STORE_MAP_BYTES_DEFAULT,
   logLevel: 'info',
 };
@@ -55,6 +58,7 @@ const KINDS: { readonly [K in keyof Config]: Kind } = {
   nodeId: 'count',
   devMode: 'boolean',
   tokenKeys: 'string',
+  adminToken: 'string',
   storeMapBytes: 'count',
   logLevel: 'level',
 };

@@ -75,6 +75,7 @@ async function main(): Promise<void> {
       return { host: config.publicHost, wsPort: ports?.wsPort ?? 0, tcpPort: ports?.tcpPort ?? 0 };
     },
     devMode: config.devMode,
+    adminToken: config.adminToken,
     isDraining: () => draining,
   });
   let httpSocket: unknown;

@@ -191,7 +191,8 @@ export class Supervisor {
         (this.slots[shard] as ShardSlot).stats = message;
         return;
       case 'SessionIssued':
-      case 'SessionRevoked': {
+      case 'SessionRevoked':
+      case 'UserBanned': {
         const pending = this.pending.get(message.requestId);
         if (pending === undefined) return;
         this.pending.delete(message.requestId);
@@ -238,6 +239,11 @@ export class Supervisor {
   async sessionRevoke(shard: number, uid: string, deviceId: string): Promise<number> {
     const answer = await this.request(shard, (requestId) => ({ type: 'SessionRevoke', requestId, uid, deviceId }));
     return answer?.type === 'SessionRevoked' ? answer.code : ErrorCode.SHARD_UNAVAILABLE;
+  }
+
+  async userBan(shard: number, uid: string, banned: boolean): Promise<number> {
+    const answer = await this.request(shard, (requestId) => ({ type: 'UserBan', requestId, uid, banned }));
+    return answer?.type === 'UserBanned' ? answer.code : ErrorCode.SHARD_UNAVAILABLE;
   }
 
   /** Dev-mode chaos hook: make a shard throw. */

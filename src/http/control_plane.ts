@@ -1,7 +1,10 @@
 // The HTTP control plane on the main thread: login, route, health, metrics and the dev-mode
 // chaos hook. Every answer carries CORS headers; OPTIONS is answered for any path.
 
+import { timingSafeEqual } from 'node:crypto';
 import type { TemplatedApp } from 'uWebSockets.js';
+import { DEVICE_ID_CHARS_MAX, USER_ID_CHARS_MAX } from '../limits.js';
+import { asFields, fieldString } from '../protocol/fields.js';
 import { partitionOf } from '../router/partition_map.js';
 import type { Supervisor } from '../supervisor.js';
 import { bodyJson, CORS_HEADERS, replyOf } from './http_io.js';
@@ -10,6 +13,7 @@ import { login, sendCode, type LoginDeps } from './login.js';
 export interface ControlPlaneDeps extends LoginDeps {
   readonly supervisor: Supervisor;
   readonly devMode: boolean;
+  readonly adminToken: string;
   readonly isDraining: () => boolean;
 }
 
@@ -79,6 +83,41 @@ export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): v
       for (const [name, value] of CORS_HEADERS) res.writeHeader(name, value);
       res.writeHeader('Content-Type', 'text/plain; version=0.0.4');
       res.end(`${lines.join('\n')}\n`);
+    });
+  });
+
+  const adminAllowed = (authorization: string): boolean => {
+    if (deps.adminToken === '') return deps.devMode;
+    const given = Buffer.from(authorization);
+    const wanted = Buffer.from(`Bearer ${deps.adminToken}`);
+    return given.length === wanted.length && timingSafeEqual(given, wanted);
+  };
+
+  app.post('/v1/admin/ban', (res, req) => {
+    const reply = replyOf(res);
+    const allowed = adminAllowed(req.getHeader('authorization'));
+    void bodyJson(res, reply).then(async (body) => {
+      if (!allowed) return reply.json('403 Forbidden', { code: 248, message: 'admin token required' });
+      const fields = asFields(body);
+      const uid = fields === undefined ? undefined : fieldString(fields, 'uid', USER_ID_CHARS_MAX);
+      if (!uid) return reply.json('400 Bad Request', { code: 251, message: 'uid required' });
+      const banned = fields?.['banned'] !== false;
+      const code = await deps.supervisor.userBan(deps.partitions.shardOf(uid), uid, banned);
+      reply.json(code === 0 ? '200 OK' : '503 Service Unavailable', { code });
+    });
+  });
+
+  app.post('/v1/admin/kick', (res, req) => {
+    const reply = replyOf(res);
+    const allowed = adminAllowed(req.getHeader('authorization'));
+    void bodyJson(res, reply).then(async (body) => {
+      if (!allowed) return reply.json('403 Forbidden', { code: 248, message: 'admin token required' });
+      const fields = asFields(body);
+      const uid = fields === undefined ? undefined : fieldString(fields, 'uid', USER_ID_CHARS_MAX);
+      const deviceId = fields === undefined ? undefined : fieldString(fields, 'deviceId', DEVICE_ID_CHARS_MAX);
+      if (!uid || !deviceId) return reply.json('400 Bad Request', { code: 251, message: 'uid and deviceId required' });
+      const code = await deps.supervisor.sessionRevoke(deps.partitions.shardOf(uid), uid, deviceId);
+      reply.json(code === 0 ? '200 OK' : '503 Service Unavailable', { code });
     });
   });
 

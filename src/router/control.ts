@@ -16,6 +16,8 @@ export type ToShard =
       readonly mobile: string;
     }
   | { readonly type: 'SessionRevoke'; readonly requestId: number; readonly uid: string; readonly deviceId: string }
+  /** Admin: ban (CONNECT refused with 3, online sessions closed) or lift the ban. */
+  | { readonly type: 'UserBan'; readonly requestId: number; readonly uid: string; readonly banned: boolean }
   /** Stop accepting, tell clients to reconnect elsewhere, settle commits, then report Stopped. */
   | { readonly type: 'Drain' }
   /** Test and chaos hook (dev mode only): throw from inside the shard. */
@@ -33,6 +35,7 @@ export type FromShard =
   | ({ readonly type: 'Listening' } & ShardPorts)
   | { readonly type: 'SessionIssued'; readonly requestId: number; readonly code: number; readonly secret: string }
   | { readonly type: 'SessionRevoked'; readonly requestId: number; readonly code: number }
+  | { readonly type: 'UserBanned'; readonly requestId: number; readonly code: number }
   | { readonly type: 'Stats'; readonly sessions: number; readonly actors: number; readonly outboxPending: number }
   | { readonly type: 'Stopped' };
 

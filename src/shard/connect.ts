@@ -10,6 +10,7 @@ import type { ShardServices } from './services.js';
 
 export type ConnectVerdict =
   | typeof SubSignal.CONNECTION_ACCEPTED
+  | typeof SubSignal.CONNECTION_REFUSED_IDENTIFIER_REJECTED
   | typeof SubSignal.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD
   | typeof SubSignal.CONNECTION_REFUSED_SESSION_NOT_EXIST;
 
@@ -28,5 +29,7 @@ export function connectVerify(services: ShardServices, request: ConnectRequest):
   if (expiresAtMs - TOKEN_TTL_MS < device.validFromMs) {
     return SubSignal.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
   }
+  // Checked after the token so that only the account's own holder learns of the ban.
+  if (services.store.bans.doesExist(uid)) return SubSignal.CONNECTION_REFUSED_IDENTIFIER_REJECTED;
   return SubSignal.CONNECTION_ACCEPTED;
 }

@@ -161,6 +161,8 @@ export class Shard {
         return this.sessionIssue(message.requestId, message.uid, message.deviceId, message.mobile);
       case 'SessionRevoke':
         return this.sessionRevoke(message.requestId, message.uid, message.deviceId);
+      case 'UserBan':
+        return this.userBan(message.requestId, message.uid, message.banned);
       case 'Drain':
         void this.drain();
         return;
@@ -197,6 +199,19 @@ export class Shard {
           if (session.deviceId === deviceId) sessionEnd(session, CloseCode.LOGGED_OUT);
         }
         this.report({ type: 'SessionRevoked', requestId, code });
+      },
+    );
+  }
+
+  private userBan(requestId: number, uid: string, banned: boolean): void {
+    const bans = this.store.bans;
+    this.services.commits.add(
+      () => (banned ? bans.put(uid, { atMs: Date.now() }) : bans.remove(uid)),
+      (code) => {
+        if (code === ErrorCode.OK && banned) {
+          for (const session of [...this.router.sessionsOf(uid)]) sessionEnd(session, CloseCode.LOGGED_OUT);
+        }
+        this.report({ type: 'UserBanned', requestId, code });
       },
     );
   }

@@ -37,6 +37,8 @@ export interface ShardStore {
   readonly outbox: Database<OutboxRecord, [number, number]>;
   /** [uid, deviceId] → device session. */
   readonly devices: Database<DeviceRecord, [UserKey, string]>;
+  /** [uid] → ban record: CONNECT is refused while it exists. */
+  readonly bans: Database<{ readonly atMs: number }, UserKey>;
   /** Small named values (id high-water mark, layout version). */
   readonly meta: Database<unknown, string>;
 }
@@ -63,6 +65,7 @@ export function shardStoreOpen(options: ShardStoreOptions): ShardStore {
     dedupe: env.openDB({ name: 'dedupe' }),
     outbox: env.openDB({ name: 'outbox' }),
     devices: env.openDB({ name: 'devices' }),
+    bans: env.openDB({ name: 'bans' }),
     meta: env.openDB({ name: 'meta' }),
   };
 }
