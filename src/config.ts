@@ -22,6 +22,10 @@ export interface Config {
   readonly devMode: boolean;
   /** `id:base64secret,…`, first one signs; required outside dev mode. */
   readonly tokenKeys: string;
+  /** PEM certificate and key files: when both are set, HTTP and WebSocket listen with TLS
+   * (https/wss) and TCP with TLS. The original web client only speaks https/wss. */
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
   /** Bearer token for /v1/admin/*; empty = admin API open in dev mode only, closed otherwise. */
   readonly adminToken: string;
   readonly storeMapBytes: number;
@@ -41,6 +45,8 @@ const DEFAULTS: Config = {
   devMode: true,
   tokenKeys: '',
   adminToken: '',
+  tlsCertFile: '',
+  tlsKeyFile: '',
   storeMapBytes: STORE_MAP_BYTES_DEFAULT,
   logLevel: 'info',
 };
@@ -59,6 +65,8 @@ const KINDS: { readonly [K in keyof Config]: Kind } = {
   devMode: 'boolean',
   tokenKeys: 'string',
   adminToken: 'string',
+  tlsCertFile: 'string',
+  tlsKeyFile: 'string',
   storeMapBytes: 'count',
   logLevel: 'level',
 };
@@ -139,6 +147,12 @@ export function configLoad(argv: readonly string[], env: NodeJS.ProcessEnv): Rea
   if (config.nodeId > 63) throw new ConfigError('config nodeId: 0–63');
   if (!config.devMode && config.tokenKeys === '') {
     throw new ConfigError('config tokenKeys (MAGPIE_TOKEN_KEYS) is required outside dev mode');
+  }
+  if ((config.tlsCertFile === '') !== (config.tlsKeyFile === '')) {
+    throw new ConfigError('config tlsCertFile and tlsKeyFile go together');
+  }
+  for (const file of [config.tlsCertFile, config.tlsKeyFile]) {
+    if (file !== '' && !fs.existsSync(file)) throw new ConfigError(`config TLS file ${file} does not exist`);
   }
   return Object.freeze(config);
 }

@@ -62,7 +62,10 @@ async function main(): Promise<void> {
       if (config.devMode) log(`login code for ${mobile}: ${code}`);
     },
   });
-  const app = uws.App();
+  const app =
+    config.tlsCertFile === ''
+      ? uws.App()
+      : uws.SSLApp({ cert_file_name: config.tlsCertFile, key_file_name: config.tlsKeyFile });
   controlPlaneRoutes(app, {
     codes,
     directory,

@@ -122,6 +122,7 @@ export class Supervisor {
         verifyOnly: this.tokenKeys.verifyOnly.map((key) => ({ id: key.id, secret: new Uint8Array(key.secret) })),
       },
       devMode: config.devMode,
+      tls: config.tlsCertFile === '' ? null : { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile },
       idFloorMs: 0,
     };
   }

@@ -79,6 +79,9 @@ describe('groups: catch-up and limits', () => {
       busy.client.request(SubSignal.GC, { groupInfo: { name: `mine ${i}` }, groupMembers: [] }),
     );
     for (const answer of await Promise.all(creates)) assert.equal(answer.code, 0);
+    // A group on the other shard joins busy's own list in the same delivery as its notice.
+    const created = () => busy.received.filter((m) => m.content.type === 104).length;
+    await eventually(() => created() === GROUPS_PER_USER_MAX, 'every create notice');
     const oneMore = await busy.client.request(SubSignal.GC, { groupInfo: { name: 'one more' } });
     assert.equal(oneMore.code, 251);
     const gid = await groupCreate(other, []);

@@ -208,6 +208,7 @@ export class MagpieClient extends TypedEmitter<ClientEvents> {
       transport: this.opts.transport,
       host: this.opts.host,
       port: this.opts.port,
+      tls: this.opts.tls,
     };
     const password = this.passwordMake();
     const epoch = this.epoch;

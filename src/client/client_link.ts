@@ -13,7 +13,7 @@ import type { Connection, ConnectionHandlers } from './connection.js';
 import { TcpConnection } from './connection_tcp.js';
 import { WsConnection } from './connection_ws.js';
 import { PendingRequests } from './pending_requests.js';
-import type { Transport } from './types.js';
+import type { ClientTls, Transport } from './types.js';
 import type { InPacket, WireCodec } from './wire.js';
 import { wireCompat } from './wire_compat.js';
 import { wireNative } from './wire_native.js';
@@ -22,6 +22,7 @@ export interface LinkTarget {
   readonly transport: Transport;
   readonly host: string;
   readonly port: number;
+  readonly tls?: ClientTls | undefined;
 }
 
 export interface LinkHandlers {
@@ -73,8 +74,8 @@ export class ClientLink {
     const { host, port } = target;
     try {
       link.connection = target.transport === 'tcp'
-        ? await TcpConnection.open(host, port, connectionHandlers, timing.connectTimeoutMs)
-        : await WsConnection.open(host, port, connectionHandlers, timing.connectTimeoutMs);
+        ? await TcpConnection.open(host, port, connectionHandlers, timing.connectTimeoutMs, target.tls)
+        : await WsConnection.open(host, port, connectionHandlers, timing.connectTimeoutMs, target.tls);
     } catch (err: unknown) {
       const detail = err instanceof Error ? err.message : String(err);
       throw errorDisconnected(`cannot open ${target.transport} ${host}:${port}: ${detail}`);

@@ -2,6 +2,8 @@
 // being frames (bad magic, oversize length) destroys the socket: nothing after it can be trusted.
 
 import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { ClientTls } from './types.js';
 import { assert } from '../errors.js';
 import { FRAME_BODY_BYTES_MAX } from '../limits.js';
 import { FrameReader } from '../protocol/native_frame.js';
@@ -38,9 +40,23 @@ export class TcpConnection implements Connection {
     port: number,
     handlers: ConnectionHandlers,
     timeoutMs: number,
+    secure?: ClientTls,
   ): Promise<TcpConnection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port, noDelay: true });
+      const socket =
+        secure === undefined
+          ? net.connect({ host, port, noDelay: true })
+          : tls.connect({
+              host,
+              port,
+              ...(secure.servername !== undefined
+                ? { servername: secure.servername }
+                : net.isIP(host) === 0
+                  ? { servername: host }
+                  : {}),
+              rejectUnauthorized: secure.rejectUnauthorized ?? true,
+              ...(secure.ca === undefined ? {} : { ca: secure.ca }),
+            });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`tcp connect to ${host}:${port} timed out after ${timeoutMs} ms`));
@@ -50,7 +66,8 @@ export class TcpConnection implements Connection {
         reject(err);
       };
       socket.once('error', onError);
-      socket.once('connect', () => {
+      socket.setNoDelay(true);
+      socket.once(secure === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
         resolve(new TcpConnection(socket, handlers));

@@ -1,6 +1,7 @@
 // The WebSocket transport: binary messages are whole native frames, text messages compat JSON.
 // `ws` enforces the message size limit (closing with 1009) before a byte reaches us.
 
+import type { ClientTls } from './types.js';
 import WebSocket from 'ws';
 import { FRAME_BODY_BYTES_MAX, WS_MESSAGE_BYTES_MAX } from '../limits.js';
 import { frameDecodeOne } from '../protocol/native_frame.js';
@@ -41,13 +42,22 @@ export class WsConnection implements Connection {
     port: number,
     handlers: ConnectionHandlers,
     timeoutMs: number,
+    secure?: ClientTls,
   ): Promise<WsConnection> {
     return new Promise((resolve, reject) => {
       const hostPart = host.includes(':') ? `[${host}]` : host;
-      const ws = new WebSocket(`ws://${hostPart}:${port}/`, {
+      const scheme = secure === undefined ? 'ws' : 'wss';
+      const ws = new WebSocket(`${scheme}://${hostPart}:${port}/`, {
         maxPayload: WS_MESSAGE_BYTES_MAX,
         perMessageDeflate: false,
         handshakeTimeout: timeoutMs,
+        ...(secure === undefined
+          ? {}
+          : {
+              rejectUnauthorized: secure.rejectUnauthorized ?? true,
+              ...(secure.ca === undefined ? {} : { ca: secure.ca }),
+              ...(secure.servername === undefined ? {} : { servername: secure.servername }),
+            }),
       });
       ws.binaryType = 'nodebuffer';
       const onError = (err: Error): void => reject(err);

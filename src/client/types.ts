@@ -3,10 +3,20 @@
 
 export type Transport = 'tcp' | 'ws' | 'ws-compat';
 
+/** TLS for `wss://` and TLS over TCP; absent = plain. */
+export interface ClientTls {
+  /** Extra trusted CA (PEM), e.g. a self-signed server certificate. */
+  readonly ca?: string | Buffer;
+  /** Default true; false only for tests against throwaway certificates. */
+  readonly rejectUnauthorized?: boolean;
+  readonly servername?: string;
+}
+
 export interface ClientOptions {
   readonly transport: Transport;
   readonly host: string;
   readonly port: number;
+  readonly tls?: ClientTls;
   readonly uid: string;
   /** The native password (login `token`, part0), or the compat token for 'ws-compat'. */
   readonly token: string;

@@ -139,7 +139,8 @@ export function pullDecode(content: unknown): Result<PullRequest> {
     return fail(ErrorCode.INVALID_PARAMETER);
   }
   const afterSeq = pullType === 1 ? head - 1 : head + sent;
-  return ok({ afterSeq: Math.max(0, afterSeq) });
+  // Two safe integers can sum past 2^53, where seqs stop being exact: clamp to the safe range.
+  return ok({ afterSeq: Math.min(Math.max(0, afterSeq), Number.MAX_SAFE_INTEGER) });
 }
 
 export interface HistoryRequest {

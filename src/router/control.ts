@@ -55,6 +55,8 @@ export interface ShardBoot {
   readonly storeMapBytes: number;
   readonly tokenKeys: { readonly current: { readonly id: string; readonly secret: Uint8Array }; readonly verifyOnly: readonly { readonly id: string; readonly secret: Uint8Array }[] };
   readonly devMode: boolean;
+  /** PEM files for TLS listeners; null = plain. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
   /** Id high-water mark floor so that ids keep growing across restarts and clock steps. */
   readonly idFloorMs: number;
 }

@@ -76,7 +76,7 @@ export class Shard {
     };
     this.router = new SessionRouter(this.services, onBug);
     this.deliveries = new Deliveries(this.services);
-    this.ws = wsEdgeCreate(this.router);
+    this.ws = wsEdgeCreate(this.router, boot.tls);
   }
 
   async start(): Promise<void> {
@@ -99,7 +99,7 @@ export class Shard {
   }
 
   private tcp(): net.Server {
-    const server = tcpEdgeCreate(this.router);
+    const server = tcpEdgeCreate(this.router, this.boot.tls);
     this.tcpServers.push(server);
     return server;
   }

@@ -2,7 +2,10 @@
 // the header alone, before buffering; a reader whose unsent bytes pass SEND_BUFFER_BYTES_MAX is
 // cut. Idle: NATIVE_IDLE_BEFORE_PING_MS until the first PING, then interval + grace.
 
+import fs from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
+import type { TlsFiles } from './ws_transport.js';
 import {
   FRAME_BODY_BYTES_MAX,
   NATIVE_IDLE_BEFORE_PING_MS,
@@ -61,7 +64,7 @@ class TcpSession implements Session {
   }
 }
 
-export function tcpEdgeCreate(events: SessionEvents): net.Server {
+export function tcpEdgeCreate(events: SessionEvents, secure: TlsFiles | null): net.Server {
   const sessions = new Set<TcpSession>();
   const sweep = setInterval(() => {
     const now = Date.now();
@@ -70,7 +73,7 @@ export function tcpEdgeCreate(events: SessionEvents): net.Server {
     }
   }, IDLE_SWEEP_MS);
   sweep.unref();
-  const server = net.createServer({ noDelay: true }, (socket) => {
+  const onSocket = (socket: net.Socket): void => {
     const session = new TcpSession(socket, socket.remoteAddress ?? '');
     const reader = new FrameReader(FRAME_BODY_BYTES_MAX);
     sessions.add(session);
@@ -101,7 +104,14 @@ export function tcpEdgeCreate(events: SessionEvents): net.Server {
       session.close(CloseCode.PROTOCOL_ERROR);
     });
     events.opened(session);
-  });
+  };
+  const server =
+    secure === null
+      ? net.createServer({ noDelay: true }, onSocket)
+      : tls.createServer(
+          { cert: fs.readFileSync(secure.certFile), key: fs.readFileSync(secure.keyFile), noDelay: true },
+          onSocket,
+        );
   server.on('close', () => clearInterval(sweep));
   return server;
 }

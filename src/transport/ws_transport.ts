@@ -64,9 +64,14 @@ export interface WsEdge {
   readonly uws: UwsModule;
 }
 
-export function wsEdgeCreate(events: SessionEvents): WsEdge {
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+export function wsEdgeCreate(events: SessionEvents, tls: TlsFiles | null): WsEdge {
   const uws = loadUws();
-  const app = uws.App();
+  const app = tls === null ? uws.App() : uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile });
   app.ws<WsUserData>('/*', {
     compression: uws.DISABLED,
     maxPayloadLength: WS_MESSAGE_BYTES_HARD_MAX,
