@@ -10,6 +10,9 @@ const port = parentPort;
 if (port === null) throw new Error('shard_worker must run in a worker thread');
 const boot = workerData as ShardBoot;
 let dying = false;
+/** errno values lmdb-js reports when a commit cannot be written. */
+const EIO = 5;
+const ENOSPC = 28;
 
 function die(error: unknown): void {
   if (dying) return;
@@ -25,7 +28,17 @@ function die(error: unknown): void {
 
 const shard = new Shard(boot, (message: FromShard) => port.postMessage(message), die);
 process.on('uncaughtException', die);
-process.on('unhandledRejection', die);
+process.on('unhandledRejection', (reason: unknown) => {
+  // lmdb-js rejects a second, internal promise when a commit fails for lack of space; the
+  // waiting callers already got STORE_FULL (src/store/commit_queue.ts), so it is not a bug.
+  const code = reason instanceof Error ? (reason as Error & { code?: unknown }).code : undefined;
+  const storeWriteFailed = code === EIO || code === ENOSPC || (reason instanceof Error && 'commitError' in reason);
+  if (reason instanceof Error && storeWriteFailed) {
+    console.error(`shard ${boot.shardId}: commit failed: ${reason.message}`);
+    return;
+  }
+  die(reason);
+});
 
 port.on('message', (message: ToShard) => {
   if (message.type === 'Drain') {

@@ -36,12 +36,14 @@ export interface TestServer {
 
 export interface TestServerOptions {
   readonly shards?: number;
+  /** Use this (existing, empty) directory for data instead of a fresh temp dir. */
+  readonly dataDir?: string;
   readonly extraArgs?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
 }
 
 export async function serverStart(options: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-test-'));
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-test-'));
   let child: ChildProcess | undefined;
   const server: TestServer = {
     dataDir,

@@ -73,8 +73,16 @@ export class CommitQueue {
   }
 }
 
+/**
+ * A commit that LMDB could not write (map full, disk full: lmdb-js reports "Commit failed",
+ * the OS EIO or ENOSPC) is the environment, not a bug: nothing was stored, the caller gets the
+ * retryable STORE_FULL and the shard keeps serving. Anything else (a write closure threw) is
+ * our bug and goes to `onError`.
+ */
 function commitErrorCode(error: unknown): ErrorCode {
   const text = error instanceof Error ? error.message : String(error);
-  if (/MDB_MAP_FULL|ENOSPC|No space left/i.test(text)) return ErrorCode.STORE_FULL;
+  if (/MDB_MAP_FULL|ENOSPC|No space left|Commit failed|Input\/output error/i.test(text)) {
+    return ErrorCode.STORE_FULL;
+  }
   return ErrorCode.SERVER_ERROR;
 }
