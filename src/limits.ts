@@ -46,6 +46,10 @@ export const PULL_PAGE_ENTRIES_MAX = 1000;
 export const HISTORY_PAGE_ENTRIES_MAX = 100;
 /** How long a client message id is remembered for retries (dedupe). */
 export const DEDUPE_WINDOW_MS = 7 * 24 * 3600_000;
+/** Dedupe keys examined per sweep tick (bounded work per turn). */
+export const DEDUPE_SWEEP_KEYS_PER_TICK = 10_000;
+/** How often a slice of the dedupe table is swept. */
+export const DEDUPE_SWEEP_INTERVAL_MS = 10_000;
 
 // --- Actors and mesh ---
 /** Commands queued in one actor's mailbox; beyond it the sender gets MAILBOX_FULL. */
@@ -176,3 +180,22 @@ assert(
   SEARCH_RESULTS_MAX * SEARCH_PAGES_MAX <= USER_INFOS_PER_REQUEST_MAX,
   'a shard answers a search in one part',
 );
+
+// --- Recall, receipts, conversation list (src/features/recall.ts, receipt*.ts, conversation*.ts)
+/** A sender may recall a message for this long after its timestamp; owners and managers of a
+ * group may recall any of its messages at any time. Later: NO_RIGHT 248. */
+export const RECALL_WINDOW_MS = 2 * 60_000;
+/** Group read/delivery cursors are kept in memory on the group's owner shard and written back
+ * at most this often (one write per changed (member, group) cursor per flush, however many
+ * reports came): a crash forgets at most this much receipt progress, never a message. */
+export const RECEIPT_FLUSH_MS = 1_000;
+/** Groups whose cursors stay loaded per shard; idle ones beyond it are dropped (reloaded). */
+export const RECEIPT_GROUPS_CACHED_MAX = 10_000;
+/** Readers listed in one MRP answer about a group message ("who read"). */
+export const RECEIPT_READERS_MAX = 2000;
+/** Longest conversation draft. */
+export const CONVERSATION_DRAFT_CHARS_MAX = 4096;
+/** Conversations in one conversation-list pull answer; the client pulls again from `version`. */
+export const CONVERSATIONS_PULL_MAX = 500;
+
+assert(RECEIPT_READERS_MAX >= GROUP_MEMBERS_MAX, 'an MRP answer can list every member');

@@ -7,7 +7,8 @@ import type net from 'node:net';
 import type { TokenKeys } from '../auth/signed_token.js';
 import { assertNever } from '../errors.js';
 import { Snowflake } from '../ids/snowflake.js';
-import { ACTOR_IDLE_MS } from '../limits.js';
+import { ACTOR_IDLE_MS, DEDUPE_SWEEP_INTERVAL_MS } from '../limits.js';
+import { DedupeSweep } from '../store/dedupe_sweep.js';
 import type { Envelope } from '../router/envelope.js';
 import type { FromShard, ShardBoot, ToShard } from '../router/control.js';
 import { Mesh } from '../router/mesh.js';
@@ -84,6 +85,8 @@ export class Shard {
     this.services.outbox.load();
     this.timers.push(setInterval(() => this.idLeaseRenew(), ID_LEASE_CHECK_MS));
     this.timers.push(setInterval(() => this.router.passivate(ACTOR_IDLE_MS), ACTOR_IDLE_MS));
+    const sweep = new DedupeSweep(this.store, this.services.commits);
+    this.timers.push(setInterval(() => sweep.tick(Date.now()), DEDUPE_SWEEP_INTERVAL_MS));
     const { host } = this.boot;
     const publicWsPort = await wsEdgeListen(this.ws, host, this.boot.publicWsPort);
     const wsPort = await wsEdgeListen(this.ws, host, this.boot.wsPort);
