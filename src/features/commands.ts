@@ -5,8 +5,10 @@ import type { ShardServices } from '../shard/services.js';
 import { assertNever } from '../errors.js';
 import { friendsCommandHandle, type FriendsCommand } from './friends.js';
 import { groupsCommandHandle, type GroupsCommand } from './groups.js';
+import { groupRecallServe, type RecallCommand } from './recall.js';
+import { receiptsCommandHandle, type ReceiptsCommand } from './receipts.js';
 
-export type Command = FriendsCommand | GroupsCommand;
+export type Command = FriendsCommand | GroupsCommand | RecallCommand | ReceiptsCommand;
 
 export function commandHandle(services: ShardServices, command: Command): void {
   switch (command.feature) {
@@ -14,6 +16,10 @@ export function commandHandle(services: ShardServices, command: Command): void {
       return friendsCommandHandle(services, command);
     case 'groups':
       return groupsCommandHandle(services, command);
+    case 'recall':
+      return groupRecallServe(services, command);
+    case 'receipts':
+      return receiptsCommandHandle(services, command);
     default:
       return assertNever(command);
   }

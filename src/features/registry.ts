@@ -1,10 +1,14 @@
 // Which feature serves which PUBLISH sub-signal. The core (MS, MP, LRM) is served by the session
 // router itself; everything else is listed here, one table per feature.
 
+import { SubSignal } from '../protocol/signals.js';
 import type { Inbound, Session } from '../transport/session.js';
 import type { ShardServices } from '../shard/services.js';
 import { friendsPublishHandlers } from './friends.js';
 import { groupsPublishHandlers } from './groups.js';
+import { clpHandle, clsHandle } from './conversations.js';
+import { mrHandle } from './recall.js';
+import { receiptsPublishHandlers } from './receipts.js';
 
 /** Serve one request of an authenticated session (session.uid is set). */
 export type PublishHandler = (services: ShardServices, session: Session, frame: Inbound) => void;
@@ -12,4 +16,8 @@ export type PublishHandler = (services: ShardServices, session: Session, frame: 
 export const publishHandlers: ReadonlyMap<number, PublishHandler> = new Map([
   ...friendsPublishHandlers,
   ...groupsPublishHandlers,
+  ...receiptsPublishHandlers,
+  [SubSignal.MR, mrHandle],
+  [SubSignal.CLP, clpHandle],
+  [SubSignal.CLS, clsHandle],
 ]);

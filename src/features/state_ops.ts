@@ -7,8 +7,11 @@ import type { ShardServices } from '../shard/services.js';
 import { assertNever } from '../errors.js';
 import { friendsOpApply, type FriendsStateOp } from './friends.js';
 import { groupsOpApply, type GroupsStateOp } from './groups.js';
+import { conversationReadApply, type ConversationReadOp } from './conversations.js';
+import { recallApply, type RecallOp } from './recall.js';
+import { receiptSetApply, type ReceiptSetOp } from './receipts.js';
 
-export type StateOp = FriendsStateOp | GroupsStateOp;
+export type StateOp = FriendsStateOp | GroupsStateOp | RecallOp | ReceiptSetOp | ConversationReadOp;
 
 export interface Applied {
   readonly write?: Write;
@@ -22,6 +25,12 @@ export function stateOpApply(services: ShardServices, owner: string, op: StateOp
       return friendsOpApply(services, owner, op);
     case 'groups':
       return groupsOpApply(services, owner, op);
+    case 'recall':
+      return recallApply(services, owner, op);
+    case 'receipts':
+      return receiptSetApply(services, owner, op);
+    case 'conversations':
+      return conversationReadApply(services, owner, op);
     default:
       return assertNever(op);
   }

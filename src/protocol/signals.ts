@@ -59,6 +59,14 @@ export const SubSignal = {
   MDR: 39,
   // Magpie extensions (64–127), documented in docs/PROTOCOL.md.
   SYNC: 64,
+  // Conversation list (65–67), documented in src/features/conversations.ts.
+  /** Pull the conversation list changed after a version: `{version}` → `{version, list}`. */
+  CLP: 65,
+  /** Set pin / do-not-disturb / draft: `{conversation:{type,target,line}, pinned?, silent?,
+   * draft?}` → `{version}`; CLN to the user's devices. */
+  CLS: 66,
+  /** Push: the user's conversation list changed: `{version}`. */
+  CLN: 67,
   // Groups (80–95): roles and mute, documented in docs/PROTOCOL.md.
   /** Set (value 1) or unset (0) managers: `{groupId, memberIds, value}`; owner only. */
   GSM: 80,

@@ -1,5 +1,6 @@
 // What the store keeps, as plain data that also crosses MessagePorts (structured clone keeps
-// bigint). A StoredMessage is immutable once acked, except for recall and edit (later issues).
+// bigint). A StoredMessage is immutable once acked, except for recall (content becomes type 80
+// in place, features/recall.ts) and edit (a later issue).
 
 export interface MessageContent {
   readonly type: number;
@@ -49,4 +50,27 @@ export function conversationKeyOf(type: number, target: string, line: number): s
 /** Fixed-width hex so that key order equals numeric order. */
 export function uidHex(uid: bigint): string {
   return uid.toString(16).padStart(16, '0');
+}
+
+/** One row of a user's conversation list (features/conversations.ts), kept up to date by every
+ * timeline append and by the user's own read reports and settings. */
+export interface ConversationRecord {
+  readonly conversationType: number;
+  /** The peer for 1:1, the group for groups (as the owner names the conversation). */
+  readonly target: string;
+  readonly line: number;
+  /** The newest message filed in the conversation (a recall replaces it with its type 80). */
+  readonly last: StoredMessage | undefined;
+  /** Messages from others after the owner's read position that count as unread. */
+  readonly unread: number;
+  /** Among unread messages: 0 no mention, 1 the owner was listed, 2 someone mentioned everyone. */
+  readonly mentioned: number;
+  /** Uid of the newest message the owner reported read (0n: none). */
+  readonly readUid: bigint;
+  readonly pinned: boolean;
+  /** Do not disturb. */
+  readonly silent: boolean;
+  readonly draft: string;
+  /** The shard's conversation clock at the last change: pulls ask for changes after a version. */
+  readonly updateDt: number;
 }

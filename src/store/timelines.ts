@@ -1,9 +1,12 @@
 // Per-user timelines: every entry a user must see gets the next seq in that user's timeline.
 // Heads live in memory once read; seqs are assigned synchronously and written in the current
 // commit window, so seq order is commit order. A failed commit leaves a gap, never a reuse.
+// Each append also indexes the message by uid ([owner, uidHex] → seq, for recall and receipts)
+// and updates the owner's conversation list row: two more puts and one get per append.
 
+import type { Database } from 'lmdb';
 import type { ShardStore } from './shard_store.js';
-import type { StoredMessage, TimelineEntry } from './records.js';
+import type { ConversationRecord, StoredMessage, TimelineEntry } from './records.js';
 import { conversationKey, uidHex } from './records.js';
 
 const SEQ_MAX = Number.MAX_SAFE_INTEGER;
@@ -22,8 +25,37 @@ export class Timelines {
   /** Highest seq whose commit is durable, for users with appends in flight; answers (MP,
    * CONNECT_ACK) never announce a seq a reader cannot see yet. */
   private readonly committedHeads = new Map<string, number>();
+  /** [owner, uidHex] → seq of the owner's copy of a message (the newest when re-filed). */
+  private readonly seqsByUid: Database<number, [string, string]>;
+  /** [owner, conversationKey] → the owner's conversation list row. */
+  readonly conversationList: Database<ConversationRecord, [string, string]>;
+  private clockMs = 0;
 
-  constructor(private readonly store: ShardStore) {}
+  constructor(private readonly store: ShardStore) {
+    this.seqsByUid = store.env.openDB({ name: 'message_seqs' });
+    this.conversationList = store.env.openDB({ name: 'conversation_list' });
+  }
+
+  /** The shard's conversation clock: wall ms, strictly increasing (conversation list versions). */
+  clockNext(): number {
+    this.clockMs = Math.max(Date.now(), this.clockMs + 1);
+    return this.clockMs;
+  }
+
+  /** Seq of `owner`'s copy of the message `uid`, if the owner filed it. */
+  seqOf(owner: string, uid: bigint): number | undefined {
+    return this.seqsByUid.get([owner, uidHex(uid)]);
+  }
+
+  entryAt(owner: string, seq: number): TimelineEntry | undefined {
+    return this.store.timeline.get([owner, seq]);
+  }
+
+  /** Replace the entry at `seq` in place (recall); call inside a commit's write. */
+  replace(owner: string, seq: number, message: StoredMessage): void {
+    const entry: TimelineEntry = { kind: 'message', message };
+    void this.store.timeline.put([owner, seq], entry);
+  }
 
   head(uid: string): number {
     let head = this.heads.get(uid);
@@ -62,11 +94,18 @@ export class Timelines {
     const store = this.store;
     const conversation = conversationKey(owner, message);
     const hex = uidHex(message.uid);
+    const { seqsByUid, conversationList } = this;
+    const updateDt = this.clockNext();
     return {
       seq,
       write: () => {
         store.timeline.put([owner, seq], entry);
         store.conversations.put([owner, conversation, hex], seq);
+        seqsByUid.put([owner, hex], seq);
+        // Read inside the transaction: it sees appends planned earlier in the same commit.
+        const row = conversationList.get([owner, conversation]);
+        const next = conversationAfterAppend(row, owner, message, updateDt);
+        conversationList.put([owner, conversation], next);
       },
     };
   }
@@ -116,6 +155,30 @@ export class Timelines {
     return out;
   }
 
+  /** After a read report up to `readUid`: what is still unread in the conversation (others'
+   * countable messages with a larger uid; at most `scanMax` entries are looked at). */
+  unreadAfter(
+    owner: string,
+    conversation: string,
+    readUid: bigint,
+    scanMax: number,
+  ): { unread: number; mentioned: number } {
+    let unread = 0;
+    let mentioned = 0;
+    for (const { value: seq } of this.store.conversations.getRange({
+      start: [owner, conversation, uidHex(readUid + 1n)],
+      end: [owner, conversation, 'g'],
+      limit: scanMax,
+    })) {
+      const message = this.store.timeline.get([owner, seq])?.message;
+      if (message === undefined || message.from === owner) continue;
+      if (!countsAsUnread(message.content.type)) continue;
+      unread++;
+      mentioned = Math.max(mentioned, mentionOf(owner, message));
+    }
+    return { unread, mentioned };
+  }
+
   private historySeqs(owner: string, conversation: string, before: string, count: number): number[] {
     const seqs: number[] = [];
     for (const { value } of this.store.conversations.getRange({
@@ -128,6 +191,60 @@ export class Timelines {
     }
     return seqs;
   }
+}
+
+/** PROTOCOL.md §6 content type 80 (the store does not import protocol/). */
+const RECALLED_CONTENT_TYPE = 80;
+
+/** Content types that make a conversation unread: not recalls, tips or group notices. */
+function countsAsUnread(type: number): boolean {
+  return type < 80 || type >= 400;
+}
+
+/** 2 when the message mentions everyone, 1 when it lists `owner`, else 0. */
+function mentionOf(owner: string, message: StoredMessage): number {
+  const { mentionedType, mentionedTargets } = message.content;
+  if (mentionedType === 2) return 2;
+  if (mentionedType === 1 && mentionedTargets?.includes(owner) === true) return 1;
+  return 0;
+}
+
+/** The owner's conversation row after `message` was filed: the owner's own messages mark the
+ * conversation read; others' count as unread unless already read (a recall re-files a message
+ * with its old uid). */
+export function conversationAfterAppend(
+  row: ConversationRecord | undefined,
+  owner: string,
+  message: StoredMessage,
+  updateDt: number,
+): ConversationRecord {
+  const base: ConversationRecord = row ?? {
+    conversationType: message.conversationType,
+    target: message.conversationType === 0 && message.target === owner
+      ? message.from
+      : message.target,
+    line: message.line,
+    last: undefined,
+    unread: 0,
+    mentioned: 0,
+    readUid: 0n,
+    pinned: false,
+    silent: false,
+    draft: '',
+    updateDt,
+  };
+  const last = base.last === undefined || message.uid >= base.last.uid ? message : base.last;
+  // A recall re-files an old message as type 80: it changes what is shown, not what is read.
+  if (message.content.type === RECALLED_CONTENT_TYPE) return { ...base, last, updateDt };
+  if (message.from === owner) {
+    const readUid = message.uid > base.readUid ? message.uid : base.readUid;
+    return { ...base, last, unread: 0, mentioned: 0, readUid, updateDt };
+  }
+  if (message.uid <= base.readUid || !countsAsUnread(message.content.type)) {
+    return { ...base, last, updateDt };
+  }
+  const mentioned = Math.max(base.mentioned, mentionOf(owner, message));
+  return { ...base, last, unread: base.unread + 1, mentioned, updateDt };
 }
 
 /** Encoded size without encoding, as an upper bound: a UTF-16 unit is at most 3 UTF-8 bytes

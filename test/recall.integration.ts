@@ -1,0 +1,175 @@
+// Recall on a real server (2 shards): the sender recalls a 1:1 message (receiver on the other
+// shard, compat and native), devices online get RMN, an offline device learns it on sync, old
+// pages and history show type 80; rights (248), unknown uids (253); group owners and managers.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Notification, Transport } from '../src/client/index.js';
+import { SubSignal } from '../src/protocol/signals.js';
+import { eventually, GroupKit, groupCreate, say, syncUntil } from './helpers/groups.js';
+import { serverStart, type TestServer } from './helpers/server.js';
+import { mobileNext, text, userConnect, type TestUser } from './helpers/users.js';
+
+let server: TestServer;
+let kit: GroupKit;
+
+before(async () => {
+  server = await serverStart({ shards: 2 });
+  kit = new GroupKit(server);
+});
+after(async () => {
+  kit.closeAll();
+  await server.stop();
+  server.cleanup();
+});
+
+function pushesOf(user: TestUser): Notification[] {
+  const pushes: Notification[] = [];
+  user.client.on('notify', (push) => pushes.push(push));
+  return pushes;
+}
+
+const to = (target: string, body: string) => ({
+  conversation: { type: 0, target, line: 0 },
+  content: text(body),
+});
+
+async function recall(user: TestUser, messageUid: string): Promise<number> {
+  return (await user.client.request(SubSignal.MR, { messageUid })).code;
+}
+
+const has = (user: TestUser, uid: string): boolean =>
+  user.received.some((m) => m.messageUid === uid);
+
+function recalledUid(user: TestUser, uid: string): number {
+  return user.received.filter((m) => m.messageUid === uid && m.content.type === 80).length;
+}
+
+async function pairOnTwoShards(a: Transport, b: Transport): Promise<[TestUser, TestUser]> {
+  return [await kit.userOn(0, a), await kit.userOn(1, b)];
+}
+
+describe('recall: 1:1', () => {
+  for (const [senderTransport, receiverTransport] of [
+    ['tcp', 'ws-compat'],
+    ['ws-compat', 'ws'],
+  ] as const) {
+    const name = `${senderTransport} sender recalls; ${receiverTransport} receiver gets type 80`;
+    it(name, async () => {
+      const [sender, receiver] = await pairOnTwoShards(senderTransport, receiverTransport);
+      const rmn = pushesOf(receiver);
+      const ack = await sender.client.send(to(receiver.uid, 'oops'));
+      await eventually(() => has(receiver, ack.messageUid), 'delivered');
+      const answer = await sender.client.request(SubSignal.MR, { messageUid: ack.messageUid });
+      assert.equal(answer.code, 0);
+      await eventually(() => rmn.some((p) => p.subSignal === SubSignal.RMN), 'RMN');
+      const push = rmn.find((p) => p.subSignal === SubSignal.RMN)?.content as {
+        fromUser: string;
+        messageUid: unknown;
+      };
+      assert.equal(push.fromUser, sender.uid);
+      assert.equal(String(push.messageUid), ack.messageUid);
+      // The new timeline entry (same uid, type 80) reaches the syncing receiver.
+      await eventually(() => recalledUid(receiver, ack.messageUid) === 1, 'type 80 entry');
+      const recalled = receiver.received.find((m) => m.content.type === 80);
+      assert.equal(recalled?.content.content, sender.uid);
+      const named = Buffer.from(recalled?.content.binaryContent ?? '', 'base64').toString();
+      assert.equal(named, ack.messageUid);
+      // History shows the recalled version, once.
+      const conversation = { type: 0, target: sender.uid, line: 0 };
+      const history = await receiver.client.history(conversation, '0', 10);
+      assert.deepEqual(history.map((m) => [m.messageUid, m.content.type]), [[ack.messageUid, 80]]);
+      // Recalling again is success with nothing new.
+      assert.equal(await recall(sender, ack.messageUid), 0);
+    });
+  }
+
+  it('an offline device sees the original replaced and the recall at the head', async () => {
+    const mobile = mobileNext();
+    const sender = await kit.userOn(0, 'tcp');
+    const phone = await userConnect(server, { transport: 'tcp', mobile, deviceId: 'phone' });
+    kit.opened.push(phone);
+    const ack = await sender.client.send(to(phone.uid, 'secret'));
+    await eventually(() => phone.received.length === 1, 'delivered');
+    phone.client.close();
+    assert.equal(await recall(sender, ack.messageUid), 0);
+    const laptop = await userConnect(server, { transport: 'ws', mobile, deviceId: 'laptop' });
+    kit.opened.push(laptop);
+    await syncUntil(laptop, () => laptop.received.length >= 2, 'full sync');
+    // Seq 1 (the original) now reads type 80, and seq 2 files the recall again.
+    assert.deepEqual(laptop.received.map((m) => [m.messageUid, m.content.type]), [
+      [ack.messageUid, 80],
+      [ack.messageUid, 80],
+    ]);
+    const resumed = await userConnect(server, {
+      transport: 'ws',
+      mobile,
+      deviceId: 'phone',
+      lastSeq: 1,
+    });
+    kit.opened.push(resumed);
+    await syncUntil(resumed, () => resumed.received.length >= 1, 'resume');
+    assert.equal(resumed.received[0]?.content.type, 80);
+  });
+
+  it('the receiver may not recall (248); unknown uids are 253; compat has the code', async () => {
+    const [sender, receiver] = await pairOnTwoShards('ws', 'ws-compat');
+    const ack = await sender.client.send(to(receiver.uid, 'mine'));
+    await eventually(() => receiver.received.length === 1, 'delivered');
+    const refused = await receiver.client.request(SubSignal.MR, { messageUid: ack.messageUid });
+    assert.equal(refused.code, 248);
+    assert.deepEqual(refused.result, { code: 248 });
+    const unknown = await receiver.client.request(SubSignal.MR, { messageUid: '12345' });
+    assert.equal(unknown.code, 253);
+    const bad = await sender.client.request(SubSignal.MR, { messageUid: 'x' });
+    assert.equal(bad.code, 251);
+    assert.equal(recalledUid(receiver, ack.messageUid), 0);
+  });
+
+  it('the recalling device gets no RMN; the sender\'s other device does', async () => {
+    const mobile = mobileNext();
+    const phone = await userConnect(server, { transport: 'tcp', mobile, deviceId: 'p' });
+    const tablet = await userConnect(server, { transport: 'ws-compat', mobile, deviceId: 't' });
+    kit.opened.push(phone, tablet);
+    const peer = await kit.userOn(1, 'tcp');
+    const phonePushes = pushesOf(phone);
+    const tabletPushes = pushesOf(tablet);
+    const ack = await phone.client.send(to(peer.uid, 'both'));
+    await eventually(() => tablet.received.length === 1, 'tablet has it');
+    assert.equal(await recall(phone, ack.messageUid), 0);
+    await eventually(() => tabletPushes.some((p) => p.subSignal === SubSignal.RMN), 'tablet RMN');
+    await eventually(() => recalledUid(tablet, ack.messageUid) === 1, 'tablet type 80');
+    assert.equal(phonePushes.filter((p) => p.subSignal === SubSignal.RMN).length, 0);
+  });
+});
+
+describe('recall: groups', () => {
+  it('the owner recalls a member\'s message; a plain member cannot recall another\'s', async () => {
+    const owner = await kit.userOn(0, 'tcp');
+    const member = await kit.userOn(1, 'ws-compat');
+    const other = await kit.userOn(1, 'ws');
+    const gid = await groupCreate(owner, [member, other]);
+    const ack = await member.client.send(say(gid, 'hello group'));
+    await eventually(() => has(other, ack.messageUid), 'fan-out');
+    const refused = await other.client.request(SubSignal.MR, { messageUid: ack.messageUid });
+    assert.equal(refused.code, 248);
+    const rmn = pushesOf(other);
+    assert.equal(await recall(owner, ack.messageUid), 0);
+    await eventually(() => rmn.some((p) => p.subSignal === SubSignal.RMN), 'RMN to members');
+    for (const user of [member, other]) {
+      // The sender never pulled its own copy: it may see it (already type 80) and the recall.
+      await eventually(() => recalledUid(user, ack.messageUid) >= 1, `${user.uid} type 80`);
+    }
+    await syncUntil(owner, () => recalledUid(owner, ack.messageUid) >= 1, 'owner type 80');
+  });
+
+  it('a member recalls its own group message', async () => {
+    const owner = await kit.userOn(1, 'ws');
+    const member = await kit.userOn(0, 'tcp');
+    const gid = await groupCreate(owner, [member]);
+    const ack = await member.client.send(say(gid, 'mine'));
+    await syncUntil(member, () => has(member, ack.messageUid), 'own copy');
+    assert.equal(await recall(member, ack.messageUid), 0);
+    await eventually(() => recalledUid(owner, ack.messageUid) === 1, 'owner type 80');
+  });
+});
