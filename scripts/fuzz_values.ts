@@ -84,13 +84,23 @@ class ByteWriter {
 
 // Arrays have a `map` method and typed arrays too: test for them first.
 function isMap(tree: Tree): tree is { readonly map: readonly TreeEntry[] } {
-  return typeof tree === 'object' && tree !== null && !Array.isArray(tree) &&
-    !(tree instanceof Uint8Array) && 'map' in tree;
+  return (
+    typeof tree === 'object' &&
+    tree !== null &&
+    !Array.isArray(tree) &&
+    !(tree instanceof Uint8Array) &&
+    'map' in tree
+  );
 }
 
 function isExt(tree: Tree): tree is { readonly ext: number; readonly data: Uint8Array } {
-  return typeof tree === 'object' && tree !== null && !Array.isArray(tree) &&
-    !(tree instanceof Uint8Array) && 'ext' in tree;
+  return (
+    typeof tree === 'object' &&
+    tree !== null &&
+    !Array.isArray(tree) &&
+    !(tree instanceof Uint8Array) &&
+    'ext' in tree
+  );
 }
 
 function msgpackNumber(out: ByteWriter, value: number): void {
@@ -194,7 +204,9 @@ export function jsonOfTree(tree: Tree): string {
   if (tree instanceof Uint8Array) return JSON.stringify(Buffer.from(tree).toString('base64'));
   if (isExt(tree)) return 'null';
   if (isMap(tree)) {
-    return '{' + tree.map.map((entry) => jsonKey(entry) + ':' + jsonOfTree(entry.value)).join(',') + '}';
+    return (
+      '{' + tree.map.map((entry) => jsonKey(entry) + ':' + jsonOfTree(entry.value)).join(',') + '}'
+    );
   }
   return '[' + tree.map((item) => jsonOfTree(item)).join(',') + ']';
 }
@@ -262,7 +274,11 @@ export class Rng {
     return out;
   }
 
-  /** A seed for a sub-generator (one per fuzz episode), so episodes replay on their own. */
+  /**
+   * A sub-generator (one per fuzz episode): episode n draws the same stream in every run with
+   * the same seed, whatever the timing. What it aims at (free devices, learned group ids) may
+   * still differ between runs, since that depends on which episodes finished first.
+   */
   fork(): Rng {
     return new Rng(this.next());
   }

@@ -28,8 +28,11 @@ export interface TestServer {
   stop(): Promise<number | null>;
   /** SIGKILL: no drain, no flush beyond what was committed. */
   kill(): Promise<void>;
-  /** Start again on the same data dir (after stop or kill). */
-  restart(): Promise<void>;
+  /**
+   * Start again on the same data dir (after stop or kill). `env`, when given, replaces the
+   * start's `env` for this and later starts (e.g. to rotate MAGPIE_TOKEN_KEYS).
+   */
+  restart(env?: NodeJS.ProcessEnv): Promise<void>;
   /** Remove the data dir (after stop). */
   cleanup(): void;
 }
@@ -45,6 +48,7 @@ export interface TestServerOptions {
 export async function serverStart(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-test-'));
   let child: ChildProcess | undefined;
+  let env = options.env;
   const server: TestServer = {
     dataDir,
     ports: { http: 0, ws: 0, tcp: 0, shards: 0, pid: 0 },
@@ -64,7 +68,8 @@ export async function serverStart(options: TestServerOptions = {}): Promise<Test
       running.kill('SIGKILL');
       await exited;
     },
-    async restart() {
+    async restart(nextEnv) {
+      if (nextEnv !== undefined) env = nextEnv;
       await launch();
     },
     cleanup() {
@@ -83,7 +88,7 @@ export async function serverStart(options: TestServerOptions = {}): Promise<Test
       ...(options.extraArgs ?? []),
     ];
     const started = spawn(process.execPath, args, {
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = started;

@@ -6,10 +6,32 @@ import fc from 'fast-check';
 import { DANGEROUS_KEYS, type Tree, type TreeEntry } from '../../scripts/fuzz_values.js';
 
 const FIELD_NAMES = [
-  'signal', 'subSignal', 'messageId', 'content', 'target', 'type', 'conversationType', 'line',
-  'userName', 'password', 'clientIdentifier', 'mentionedTargets', 'groupId', 'memberIds',
-  'groupMembers', 'memberId', 'value', 'version', 'interval', 'clearSession', 'conversation',
-  'beforeUid', 'count', 'pullType', 'sendMessageCount', 'searchableContent',
+  'signal',
+  'subSignal',
+  'messageId',
+  'content',
+  'target',
+  'type',
+  'conversationType',
+  'line',
+  'userName',
+  'password',
+  'clientIdentifier',
+  'mentionedTargets',
+  'groupId',
+  'memberIds',
+  'groupMembers',
+  'memberId',
+  'value',
+  'version',
+  'interval',
+  'clearSession',
+  'conversation',
+  'beforeUid',
+  'count',
+  'pullType',
+  'sendMessageCount',
+  'searchableContent',
 ] as const;
 
 // --- Frames ---
@@ -118,7 +140,9 @@ export const treeArb: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree; node: Tree }>
 export const deepTreeArb: fc.Arbitrary<Tree> = fc
   .tuple(fc.integer({ min: 20, max: 40 }), fc.constantFrom(...DANGEROUS_KEYS), fc.boolean())
   .map(([depth, key, escaped]) => {
-    let tree: Tree = { map: [{ key, escaped, value: { map: [{ key: 'polluted', escaped, value: 1 }] } }] };
+    let tree: Tree = {
+      map: [{ key, escaped, value: { map: [{ key: 'polluted', escaped, value: 1 }] } }],
+    };
     for (let level = 0; level < depth; level++) {
       tree = level % 2 === 0 ? [tree] : { map: [{ key: 'content', escaped: false, value: tree }] };
     }
@@ -152,7 +176,9 @@ const textArb: fc.Arbitrary<unknown> = fc.oneof(
     weight: 1,
     arbitrary: fc
       .tuple(fc.constantFrom('a', 'é', '中', '😀', '\ud800'), fc.integer({ min: -40, max: 40 }))
-      .map(([char, delta]) => char.repeat(Math.max(0, Math.floor(65_536 / Buffer.byteLength(char)) + delta))),
+      .map(([char, delta]) =>
+        char.repeat(Math.max(0, Math.floor(65_536 / Buffer.byteLength(char)) + delta)),
+      ),
   },
   { weight: 1, arbitrary: fc.constantFrom(null, 7, {}, ['x']) },
 );
@@ -164,44 +190,50 @@ const mentionedArb: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** MS contents that are mostly valid, with every field sometimes out of range or mistyped. */
-export const nearSendArb: fc.Arbitrary<unknown> = fc.record(
-  {
-    conversationType: integerishArb,
-    target: stringishArb(64),
-    line: integerishArb,
-    messageId: fc.oneof(stringishArb(64), integerishArb),
-    pullType: integerishArb,
-    sendMessageCount: integerishArb,
-    userName: stringishArb(64),
-    password: fc.string({ maxLength: 8 }),
-    clientIdentifier: stringishArb(64),
-    interval: integerishArb,
-    count: integerishArb,
-    beforeUid: fc.oneof(integerishArb, fc.bigInt({ min: -1n, max: 2n ** 65n })),
-    conversation: fc.record({ type: integerishArb, target: stringishArb(64), line: integerishArb }),
-    content: fc.record(
-      {
+export const nearSendArb: fc.Arbitrary<unknown> = fc
+  .record(
+    {
+      conversationType: integerishArb,
+      target: stringishArb(64),
+      line: integerishArb,
+      messageId: fc.oneof(stringishArb(64), integerishArb),
+      pullType: integerishArb,
+      sendMessageCount: integerishArb,
+      userName: stringishArb(64),
+      password: fc.string({ maxLength: 8 }),
+      clientIdentifier: stringishArb(64),
+      interval: integerishArb,
+      count: integerishArb,
+      beforeUid: fc.oneof(integerishArb, fc.bigInt({ min: -1n, max: 2n ** 65n })),
+      conversation: fc.record({
         type: integerishArb,
-        searchableContent: textArb,
-        pushContent: textArb,
-        content: textArb,
-        binaryContent: textArb,
-        remoteMediaUrl: textArb,
-        extra: textArb,
-        mediaType: integerishArb,
-        mentionedType: integerishArb,
-        mentionedTargets: mentionedArb,
-      },
-      { requiredKeys: ['type'] },
-    ),
-  },
-  { requiredKeys: ['target', 'content'] },
-).map((request) => {
-  // An own `__proto__` key, as JSON.parse or msgpack would produce it.
-  const content = { ...request.content };
-  Object.defineProperty(content, '__proto__', { value: { polluted: 1 }, enumerable: true });
-  return { ...request, content };
-});
+        target: stringishArb(64),
+        line: integerishArb,
+      }),
+      content: fc.record(
+        {
+          type: integerishArb,
+          searchableContent: textArb,
+          pushContent: textArb,
+          content: textArb,
+          binaryContent: textArb,
+          remoteMediaUrl: textArb,
+          extra: textArb,
+          mediaType: integerishArb,
+          mentionedType: integerishArb,
+          mentionedTargets: mentionedArb,
+        },
+        { requiredKeys: ['type'] },
+      ),
+    },
+    { requiredKeys: ['target', 'content'] },
+  )
+  .map((request) => {
+    // An own `__proto__` key, as JSON.parse or msgpack would produce it.
+    const content = { ...request.content };
+    Object.defineProperty(content, '__proto__', { value: { polluted: 1 }, enumerable: true });
+    return { ...request, content };
+  });
 
 // --- Tokens ---
 
@@ -218,7 +250,10 @@ export function nearTokenArb(keyIds: readonly string[]): fc.Arbitrary<string> {
       deviceId: fc.string({ minLength: 1, maxLength: 20, unit: 'grapheme-ascii' }),
       expiresAt: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
       nonce: fc.uint8Array({ minLength: 8, maxLength: 8 }),
-      padLie: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) }),
+      padLie: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(0) },
+        { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) },
+      ),
       mac: fc.uint8Array({ minLength: 32, maxLength: 32 }),
       end: byteMostly(0x4d),
     })
@@ -232,7 +267,59 @@ export function nearTokenArb(keyIds: readonly string[]): fc.Arbitrary<string> {
         expiry,
         t.nonce,
       ]);
-      const padding = ((4 - ((head.length + 33) % 4)) % 4 + t.padLie) % 4;
-      return Buffer.concat([head, Buffer.alloc(padding), t.mac, Buffer.from([t.end])]).toString('base64');
+      const padding = (((4 - ((head.length + 33) % 4)) % 4) + t.padLie) % 4;
+      return Buffer.concat([head, Buffer.alloc(padding), t.mac, Buffer.from([t.end])]).toString(
+        'base64',
+      );
     });
+}
+
+/** Values of every JS kind a decoder could be handed, including ones JSON cannot make. */
+export const anythingArb = fc.anything({
+  withBigInt: true,
+  withNullPrototype: true,
+  withTypedArray: true,
+  withSparseArray: true,
+  withBoxedValues: true,
+  withMap: true,
+  withSet: true,
+  withDate: true,
+  maxDepth: 4,
+});
+
+/**
+ * Strings that must never verify: noise, Base64 noise, near-valid layouts, mutations of the
+ * given real tokens (a flipped bit, a cut, extra bytes, one changed character) and JWT-likes.
+ */
+export function hostileTokenArbOf(issued: readonly string[]): fc.Arbitrary<string> {
+  const mutatedTokenArb = fc
+    .record({
+      which: fc.nat({ max: issued.length - 1 }),
+      kind: fc.constantFrom('flip', 'truncate', 'append', 'text'),
+      at: fc.nat(),
+      bit: fc.nat({ max: 7 }),
+      extra: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+    })
+    .map(({ which, kind, at, bit, extra }) => {
+      const token = issued[which]!;
+      const bytes = Buffer.from(token, 'base64');
+      const i = at % bytes.length;
+      if (kind === 'flip') bytes[i] = bytes[i]! ^ (1 << bit);
+      if (kind === 'truncate') return bytes.subarray(0, i).toString('base64');
+      if (kind === 'append') return Buffer.concat([bytes, extra]).toString('base64');
+      if (kind === 'text') {
+        const j = at % token.length;
+        const replacement = token[j] === 'A' ? 'B' : 'A';
+        return token.slice(0, j) + replacement + token.slice(j + 1);
+      }
+      return bytes.toString('base64');
+    });
+
+  return fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    fc.base64String({ maxLength: 400 }),
+    nearTokenArb(['k1', 'k0', 'k2', 'dev']),
+    mutatedTokenArb,
+    fc.constantFrom('', 'eyJhbGciOiJub25lIn0.eyJ1aWQiOiJ1MSJ9.', '====', 'AAAA', issued[0]! + ' '),
+  );
 }
