@@ -80,8 +80,10 @@ export const LOGIN_CODE_INTERVAL_MS = 60_000;
 export const LOGIN_CODES_PER_DAY_MAX = 10;
 /** Largest HTTP request body on the control plane. */
 export const HTTP_BODY_BYTES_MAX = 64 * 1024;
-/** Refused CONNECTs per (uid, device) per minute before further ones are answered without work. */
-export const CONNECT_REFUSALS_PER_MINUTE_MAX = 6;
+/** A refused CONNECT repeated with the same credentials is answered from memory this long. */
+export const CONNECT_REFUSAL_MEMORY_MS = 60_000;
+/** Refused credentials remembered per shard (each entry holds the token text, ≤ ~400 B). */
+export const CONNECT_REFUSALS_TRACKED_MAX = 20_000;
 
 // --- Supervisor ---
 /** A SIGTERM drain ends by this deadline even if clients are still connected. */

@@ -21,6 +21,7 @@ import { UserActor, type UserCommand } from '../actors/user_actor.js';
 import type { Envelope } from '../router/envelope.js';
 import { CloseCode, type Inbound, type Session, type SessionEvents } from '../transport/session.js';
 import { connectVerify } from './connect.js';
+import { RefusalThrottle } from './refusal_throttle.js';
 import { publishHandlers } from '../features/registry.js';
 import { friendHeads } from '../features/friends.js';
 import { readHistory, readPull } from './reads.js';
@@ -44,6 +45,7 @@ export class SessionRouter implements SessionEvents {
   private readonly remote = new Map<string, RemoteSession>();
   private readonly remoteById = new Map<number, RemoteSession>();
   private readonly connectionsPerAddress = new Map<string, number>();
+  readonly refusals = new RefusalThrottle();
   private draining = false;
 
   constructor(
@@ -242,8 +244,15 @@ export class SessionRouter implements SessionEvents {
       }
       return this.proxy(session, frame, state, owner);
     }
+    const now = Date.now();
+    const { uid: askedUid, deviceId: askedDevice, password } = request.value;
+    const remembered = this.refusals.remembered(askedUid, askedDevice, password, now);
+    if (remembered !== undefined) return this.refuse(session, frame.messageId, remembered);
     const verdict = connectVerify(this.services, request.value);
-    if (verdict !== SubSignal.CONNECTION_ACCEPTED) return this.refuse(session, frame.messageId, verdict);
+    if (verdict !== SubSignal.CONNECTION_ACCEPTED) {
+      this.refusals.refused(askedUid, askedDevice, password, verdict, now);
+      return this.refuse(session, frame.messageId, verdict);
+    }
     if (state !== undefined) clearTimeout(state.authTimer);
     const { uid, deviceId } = request.value;
     session.uid = uid;

@@ -184,6 +184,7 @@ export class Shard {
     const now = Date.now();
     const devices = this.store.devices;
     const profileEnsure = profileEnsureWrite(this.services, uid, mobile);
+    this.router.refusals.forgetUser(uid);
     this.services.commits.add(
       () => {
         devices.put([uid, deviceId], { secret, validFromMs: now, createdMs: now });
@@ -208,6 +209,7 @@ export class Shard {
 
   private userBan(requestId: number, uid: string, banned: boolean): void {
     const bans = this.store.bans;
+    if (!banned) this.router.refusals.forgetUser(uid);
     this.services.commits.add(
       () => (banned ? bans.put(uid, { atMs: Date.now() }) : bans.remove(uid)),
       (code) => {
