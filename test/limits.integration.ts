@@ -119,7 +119,12 @@ describe('limits under load', () => {
       const senders = Array.from({ length: 8 }, () => sender());
       while (acked.length < 100) await new Promise((resolve) => setTimeout(resolve, 5));
       const exited = server.stop();
-      const ready = await fetch(`${server.httpBase}/readyz`).then((r) => r.status, () => 0);
+      // The signal takes a moment to arrive: poll until readiness changes (503, or closed).
+      let ready = 200;
+      for (let i = 0; i < 200 && ready === 200; i++) {
+        ready = await fetch(`${server.httpBase}/readyz`).then((r) => r.status, () => 0);
+        if (ready === 200) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       const code = await exited;
       stop = true;
       await Promise.all(senders);
