@@ -64,6 +64,9 @@ export const MESH_BATCH_ENVELOPES_MAX = 4096;
 export const OUTBOX_RETRY_MS = 2_000;
 
 // --- Store ---
+/** LMDB transactions of one shard waiting for their fsync at once; new writes wait and join
+ * the next one (group commit). 1 = strict alternation; 2 overlaps encoding with the fsync. */
+export const COMMITS_IN_FLIGHT_MAX = 2;
 /** Writes in one group commit; more are carried into the next transaction. */
 export const COMMIT_OPS_MAX = 20_000;
 /** LMDB map size per shard (virtual; grows the file only as used). */

@@ -1,10 +1,12 @@
-// Group commit: writes queued during one event-loop turn run in one LMDB transaction, and each
-// caller learns when that transaction is durable (fsynced). "Acked" in Magpie means: the
-// transaction holding the message and its delivery obligation has resolved here.
+// Group commit: writes queue up while the previous transaction is being fsynced, then all of
+// them run in the next LMDB transaction, and each caller learns when that transaction is
+// durable. "Acked" in Magpie means: the transaction holding the message and its delivery
+// obligation has resolved here. At most COMMITS_IN_FLIGHT_MAX transactions are in flight: one
+// transaction per event-loop turn would pay one fsync per turn and starve under load.
 
 import type { RootDatabase } from 'lmdb';
 import { ErrorCode } from '../errors.js';
-import { COMMIT_OPS_MAX } from '../limits.js';
+import { COMMIT_OPS_MAX, COMMITS_IN_FLIGHT_MAX } from '../limits.js';
 
 export type CommitDone = (code: ErrorCode) => void;
 export type Write = () => void;
@@ -38,10 +40,11 @@ export class CommitQueue {
     }
   }
 
-  /** Start the transaction for everything queued so far. */
+  /** Start the transaction for everything queued so far, unless enough are in flight already:
+   * then the writes wait for the next completion and ride in one bigger transaction. */
   flush(): void {
     this.scheduled = false;
-    if (this.writes.length === 0) return;
+    if (this.writes.length === 0 || this.inFlight >= COMMITS_IN_FLIGHT_MAX) return;
     const writes = this.writes;
     const dones = this.dones;
     this.writes = [];
@@ -54,10 +57,12 @@ export class CommitQueue {
       .then(
         () => {
           this.inFlight--;
+          this.flush();
           for (const done of dones) done(ErrorCode.OK);
         },
         (error: unknown) => {
           this.inFlight--;
+          this.flush();
           const code = commitErrorCode(error);
           if (code === ErrorCode.SERVER_ERROR) this.onError(error);
           for (const done of dones) done(code);
@@ -67,9 +72,11 @@ export class CommitQueue {
 
   /** Resolves when everything queued before the call is durable (for shutdown). */
   async settle(): Promise<void> {
-    this.flush();
+    while (this.writes.length > 0 || this.inFlight > 0) {
+      this.flush();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
     await this.env.flushed;
-    await this.env.transaction(() => undefined);
   }
 }
 
