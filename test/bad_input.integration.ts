@@ -211,3 +211,71 @@ describe('bad input', () => {
   });
 });
 
+
+describe('bad input: slow, repeated and out-of-range', () => {
+  it('a connection that never authenticates (1 byte/s) is closed at AUTH_DEADLINE_MS', async () => {
+    const { AUTH_DEADLINE_MS } = await import('../src/limits.js');
+    const raw = await rawTcp();
+    const started = Date.now();
+    // A well-formed CONNECT, one byte a second: never complete before the deadline.
+    const frame = frameEncode(Signal.CONNECT, 0, 1, bodyEncode({ userName: 'slow', password: 'x'.repeat(64), clientIdentifier: 'd' }));
+    let sent = 0;
+    const dribble = setInterval(() => {
+      if (!raw.socket.destroyed && sent < frame.length) raw.socket.write(frame.subarray(sent, ++sent));
+    }, 1_000);
+    try {
+      await withTimeout(raw.closed, AUTH_DEADLINE_MS + 15_000, 'slowloris close');
+    } finally {
+      clearInterval(dribble);
+    }
+    assert.ok(Date.now() - started >= AUTH_DEADLINE_MS - 100, 'not before the deadline');
+  });
+
+  it('a second CONNECT on a live session is refused with a code; the session stays', async () => {
+    const raw = await rawConnected();
+    raw.socket.write(frameEncode(Signal.CONNECT, 0, 21, bodyEncode({ userName: 'x', password: 'y', clientIdentifier: 'z' })));
+    const answer = await withTimeout(raw.next(), 5_000, 'double connect answer');
+    assert.equal(answer.signal, Signal.PUB_ACK);
+    const code = ackDecode(answer.body);
+    assert.ok(code.ok);
+    assert.equal(code.value.code, ErrorCode.INVALID_DATA);
+    raw.socket.write(frameEncode(Signal.PING, 0, 22, bodyEncode({ interval: 30_000 })));
+    assert.equal((await withTimeout(raw.next(), 5_000, 'pong')).signal, Signal.PING);
+    raw.socket.destroy();
+  });
+
+  it('a pull from a future seq answers an empty page with the real head', async () => {
+    const raw = await rawConnected();
+    raw.socket.write(
+      frameEncode(Signal.PUBLISH, SubSignal.MP, 23, bodyEncode({ messageId: 1_000_000, type: 0, pullType: 1, sendMessageCount: 0 })),
+    );
+    const answer = await withTimeout(raw.next(), 5_000, 'pull answer');
+    const page = ackDecode(answer.body);
+    assert.ok(page.ok);
+    assert.equal(page.value.code, 0);
+    const result = page.value.result as { head: number; messageCount: number; messageResponseList: unknown[] };
+    assert.equal(result.messageCount, 0);
+    assert.deepEqual(result.messageResponseList, []);
+    assert.equal(result.head, 0);
+    raw.socket.destroy();
+  });
+
+  it('invalid UTF-8 in a compat text frame and in a native string is refused or ignored, never a crash', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${server.ports.ws}/`);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    // ws will not send invalid UTF-8 as a text frame (browsers cannot either); the native
+    // equivalent is a msgpack string holding invalid UTF-8 inside a binary frame.
+    const bad = Buffer.from([0xa3, 0xff, 0xfe, 0xfd]);
+    socket.send(frameEncode(Signal.PUBLISH, SubSignal.MS, 24, bad));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    socket.close();
+    await withTimeout(closed, 5_000, 'close');
+    // The server still serves others.
+    const a = await userConnect(server, { transport: 'ws' });
+    a.client.close();
+  });
+});
