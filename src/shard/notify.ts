@@ -5,7 +5,7 @@ import { ackFor, pushFor } from '../protocol/answers.js';
 import { SubSignal } from '../protocol/signals.js';
 import type { StoredMessage } from '../store/records.js';
 import type { Profile } from '../transport/session.js';
-import type { ShardServices } from './services.js';
+import { usersByShard, type ShardServices } from './services.js';
 import { messageWire } from './wire.js';
 
 /** Tell every online device of `owner`, except the session that caused it, the new head. */
@@ -36,17 +36,7 @@ export function pushTransparent(
   receivers: readonly string[],
   exceptSessionId: number,
 ): void {
-  const local: string[] = [];
-  const remote = new Map<number, string[]>();
-  for (const receiver of receivers) {
-    const shard = services.partitions.shardOf(receiver);
-    if (shard === services.shardId) local.push(receiver);
-    else {
-      const list = remote.get(shard);
-      if (list === undefined) remote.set(shard, [receiver]);
-      else list.push(receiver);
-    }
-  }
+  const { local, remote } = usersByShard(services, receivers);
   for (const [shard, list] of remote) {
     services.mesh.send(shard, { type: 'Transparent', message, receivers: list });
   }

@@ -4,7 +4,7 @@
 import { ackFor, pushFor } from '../protocol/answers.js';
 import type { ReplyTo } from '../router/effects.js';
 import type { Inbound, Session } from '../transport/session.js';
-import type { ShardServices } from './services.js';
+import { usersByShard, type ShardServices } from './services.js';
 
 export function replyToOf(services: ShardServices, session: Session, frame: Inbound): ReplyTo {
   return { shard: services.shardId, sessionId: session.id, profile: session.profile, messageId: frame.messageId };
@@ -33,17 +33,7 @@ export function pushToUsers(
   subSignal: number,
   body: unknown,
 ): void {
-  const local: string[] = [];
-  const remote = new Map<number, string[]>();
-  for (const receiver of receivers) {
-    const shard = services.partitions.shardOf(receiver);
-    if (shard === services.shardId) local.push(receiver);
-    else {
-      const list = remote.get(shard);
-      if (list === undefined) remote.set(shard, [receiver]);
-      else list.push(receiver);
-    }
-  }
+  const { local, remote } = usersByShard(services, receivers);
   for (const [shard, list] of remote) {
     services.mesh.send(shard, { type: 'Push', receivers: list, subSignal, body });
   }

@@ -26,3 +26,22 @@ export interface ShardServices {
   /** A session of this shard (local socket or proxied) by id. */
   sessionById(sessionId: number): Session | undefined;
 }
+
+/** Split users into this shard's and the other shards' (by owner), keeping their order. */
+export function usersByShard(
+  services: ShardServices,
+  uids: readonly string[],
+): { local: string[]; remote: Map<number, string[]> } {
+  const local: string[] = [];
+  const remote = new Map<number, string[]>();
+  for (const uid of uids) {
+    const shard = services.partitions.shardOf(uid);
+    if (shard === services.shardId) local.push(uid);
+    else {
+      const list = remote.get(shard);
+      if (list === undefined) remote.set(shard, [uid]);
+      else list.push(uid);
+    }
+  }
+  return { local, remote };
+}
