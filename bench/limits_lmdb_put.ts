@@ -13,7 +13,7 @@ import type { BenchEnv } from './lib/env.js';
 import { latencyHistogram, latencyRecord, latencySummary } from './lib/histogram.js';
 import type { LatencySummary } from './lib/histogram.js';
 import { boxBusyPercent, boxSample, otherCpuPercent } from './lib/proc_stat.js';
-import { progress, rateText, resultsWrite } from './lib/results.js';
+import { cpuUsPer, progress, rateText, resultsWrite } from './lib/results.js';
 
 const BENCH = 'limits_lmdb_put';
 const ABOUT = `${BENCH}: durable LMDB batched puts, increasing keys and random per-user keys.
@@ -46,8 +46,9 @@ export interface LmdbPutResult {
   readonly commit: LatencySummary;
   readonly valueBytes: number;
   readonly windowMs: number;
-  /** This process's CPU in the window (100 = one core). */
+  /** This process's CPU in the window (100 = one core), and per put. */
   readonly cpuPercent: number;
+  readonly cpuUsPerPut: number;
   /** The whole box's busy CPU in the window, and the part other processes used. */
   readonly boxCpuPercent: number | null;
   readonly otherCpuPercent: number | null;
@@ -130,9 +131,10 @@ function caseRun(keys: KeyKind, batch: number): LmdbPutResult {
     const cpuPercent = Math.round(((cpu.user + cpu.system) / 1000 / windowMs) * 1000) / 10;
     const boxCpuPercent = boxFrom !== null && boxTo !== null
       ? boxBusyPercent(boxFrom, boxTo, os.cpus().length) : null;
+    const putsPerSec = Math.round((puts * 1000) / windowMs);
     return {
-      bench: BENCH, case: `${keys} ×${batch}/txn`, keys, batch,
-      putsPerSec: Math.round((puts * 1000) / windowMs), puts,
+      bench: BENCH, case: `${keys} ×${batch}/txn`, keys, batch, putsPerSec, puts,
+      cpuUsPerPut: cpuUsPer(cpuPercent, putsPerSec),
       commit: latencySummary(commits), valueBytes: db.getBinary(lastKey)?.length ?? 0,
       windowMs: Math.round(windowMs), cpuPercent, boxCpuPercent,
       otherCpuPercent: otherCpuPercent(boxCpuPercent, cpuPercent),

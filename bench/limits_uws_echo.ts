@@ -13,7 +13,7 @@ import { LoadChild, loadCaseRun } from './lib/load_child.js';
 import type { LoadResult } from './lib/load_child.js';
 import { UsageWindow, procUsageText } from './lib/proc_stat.js';
 import type { ProcUsage, WindowUsage } from './lib/proc_stat.js';
-import { rateText, resultsWrite } from './lib/results.js';
+import { cpuUsPer, rateText, resultsWrite } from './lib/results.js';
 import type { EchoClient, EchoData, EchoSetup } from './lib/ws_echo_generator.js';
 
 const BENCH = 'limits_uws_echo';
@@ -61,6 +61,9 @@ export interface EchoResult {
   readonly server: ProcUsage | null;
   /** Sum over generator processes: 100 means one core busy. */
   readonly generatorCpuPercent: number;
+  /** CPU µs per echoed message: robust to other load on the box, unlike msgsPerSec. */
+  readonly serverCpuUsPerMsg: number | null;
+  readonly generatorCpuUsPerMsg: number;
   /** The whole box (all processes and the kernel); 100 × cores means every core busy. */
   readonly boxCpuPercent: number | null;
   /** boxCpuPercent minus server and generators: other work on the box during the window. */
@@ -99,11 +102,15 @@ function resultBuild(results: readonly LoadResult<EchoData>[],
   const cpuUs = results.reduce((sum, r) => sum + r.cpuUs, 0);
   const generatorCpuPercent = Math.round((cpuUs / 1000 / windowMs) * 1000) / 10;
   const usage = usageOf(generatorCpuPercent);
+  const msgsPerSec = Math.round((echoed * 1000) / windowMs);
   return {
     bench: BENCH,
     case: `${options.client} c=${options.connections} w=${options.window} ` +
       `${options.bytes} B, ${options.threads} thread(s)`,
-    msgsPerSec: Math.round((echoed * 1000) / windowMs),
+    msgsPerSec,
+    serverCpuUsPerMsg: usage.process === null ? null
+      : cpuUsPer(usage.process.cpuPercent, msgsPerSec),
+    generatorCpuUsPerMsg: cpuUsPer(generatorCpuPercent, msgsPerSec),
     echoed, errors: results.reduce((sum, r) => sum + r.data.errors, 0),
     windowMs: Math.round(windowMs), config: options, server: usage.process,
     generatorCpuPercent, boxCpuPercent: usage.boxCpuPercent,
@@ -145,7 +152,8 @@ async function main(): Promise<void> {
     const result = resultBuild(results, (generators) => window.usage(generators), env);
     const usage = result.server;
     process.stdout.write(`${BENCH}  ${result.case}: ${rateText(result.msgsPerSec)} msgs/s, ` +
-      `errors ${result.errors} | server ${usage === null ? 'n/a' : procUsageText(usage)} | ` +
+      `errors ${result.errors} | server ${usage === null ? 'n/a' : procUsageText(usage)}, ` +
+      `${result.serverCpuUsPerMsg ?? 'n/a'} µs/msg | ` +
       `generators ${result.generatorCpuPercent.toFixed(0)}% cpu | box ` +
       `${result.boxCpuPercent ?? 'n/a'}% (other ${result.otherCpuPercent ?? 'n/a'}%)\n`);
     process.stdout.write(`${JSON.stringify(result)}\n`);

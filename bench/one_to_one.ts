@@ -23,7 +23,7 @@ import { LoadChild, loadCaseRun } from './lib/load_child.js';
 import type { LoadResult } from './lib/load_child.js';
 import { UsageWindow, procUsageText } from './lib/proc_stat.js';
 import type { ProcUsage, WindowUsage } from './lib/proc_stat.js';
-import { msText, progress, rateText, resultsWrite } from './lib/results.js';
+import { cpuUsPer, msText, progress, rateText, resultsWrite } from './lib/results.js';
 import { benchServerStart } from './lib/server.js';
 import type { BenchServer } from './lib/server.js';
 
@@ -83,6 +83,9 @@ export interface OneToOneResult {
   readonly server: ProcUsage | null;
   /** Sum over generator processes: 100 means one core busy. */
   readonly generatorCpuPercent: number;
+  /** CPU µs per acked message: robust to other load on the box, unlike the rates. */
+  readonly serverCpuUsPerMsg: number | null;
+  readonly generatorCpuUsPerMsg: number;
   /** The whole box (all processes and the kernel); 100 × cores means every core busy. */
   readonly boxCpuPercent: number | null;
   /** boxCpuPercent minus server and generators: other work on the box during the window. */
@@ -200,11 +203,12 @@ function resultBuild(run: ChatRun, results: readonly LoadResult<ChatData>[],
   const cpuUs = results.reduce((total, r) => total + r.cpuUs, 0);
   const generatorCpuPercent = Math.round((cpuUs / 1000 / windowMs) * 1000) / 10;
   const usage = usageOf(generatorCpuPercent);
+  const ackedPerSec = perSec(sum(results, (d) => d.acked));
   return {
     bench: BENCH, case: caseName(run), mode: run.mode,
     ratePerSec: run.mode === 'open' ? run.ratePerSec * results.length : null,
     sentPerSec: perSec(sum(results, (d) => d.sent)),
-    ackedPerSec: perSec(sum(results, (d) => d.acked)),
+    ackedPerSec,
     deliveredPerSec: perSec(sum(results, (d) => d.delivered)),
     ack: latencySummary(ackHist), deliver: latencySummary(deliverHist),
     errors: sum(results, (d) => d.errors), gaps: sum(results, (d) => d.gaps),
@@ -212,6 +216,9 @@ function resultBuild(run: ChatRun, results: readonly LoadResult<ChatData>[],
     backlogMax: Math.max(...results.map((r) => r.data.backlogMax)),
     crossShardPairs: cross, server: usage.process,
     generatorCpuPercent, boxCpuPercent: usage.boxCpuPercent,
+    serverCpuUsPerMsg: usage.process === null ? null
+      : cpuUsPer(usage.process.cpuPercent, ackedPerSec),
+    generatorCpuUsPerMsg: cpuUsPer(generatorCpuPercent, ackedPerSec),
     otherCpuPercent: usage.otherCpuPercent,
     windowMs: Math.round(windowMs), config: options, at: new Date().toISOString(), env: benchEnv(),
   };
@@ -224,7 +231,8 @@ function resultText(result: OneToOneResult): string {
   const faults = result.errors + result.gaps + result.undelivered + result.dropped;
   return `${BENCH}  ${result.case}: acked ${rateText(result.ackedPerSec)}/s, delivered ` +
     `${rateText(result.deliveredPerSec)}/s | ack ${lat(result.ack)} | deliver ` +
-    `${lat(result.deliver)} | server ${server} | generators ` +
+    `${lat(result.deliver)} | server ${server}, ${result.serverCpuUsPerMsg ?? 'n/a'} µs/msg | ` +
+    'generators ' +
     `${result.generatorCpuPercent.toFixed(0)}% cpu | box ${result.boxCpuPercent ?? 'n/a'}% ` +
     `(other ${result.otherCpuPercent ?? 'n/a'}%)` +
     (faults === 0 ? '' : ` | FAULTS errors ${result.errors} gaps ${result.gaps} ` +

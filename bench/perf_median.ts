@@ -13,7 +13,7 @@ const FIGURES = [
   'msgsPerSec', 'putsPerSec', 'opsPerSec', 'ackedPerSec', 'deliveredPerSec',
   'ack.p50Ms', 'ack.p99Ms', 'ack.p999Ms', 'deliver.p50Ms', 'deliver.p99Ms', 'deliver.p999Ms',
   'commit.p50Ms', 'commit.p99Ms', 'server.cpuPercent', 'server.rssMiB', 'generatorCpuPercent',
-  'boxCpuPercent', 'otherCpuPercent',
+  'boxCpuPercent', 'otherCpuPercent', 'serverCpuUsPerMsg', 'generatorCpuUsPerMsg', 'cpuUsPerPut',
   'errors', 'undelivered',
 ] as const;
 
@@ -46,6 +46,15 @@ function casesOf(value: unknown): Json[] {
   return [];
 }
 
+/** Per-operation CPU, derived for result files written before the benches reported it. */
+function derived(result: Json, path: string): number | null {
+  const rate = figure(result, 'ackedPerSec') ?? figure(result, 'msgsPerSec');
+  if (rate === null || rate <= 0) return null;
+  const cpu = path === 'serverCpuUsPerMsg' ? figure(result, 'server.cpuPercent')
+    : path === 'generatorCpuUsPerMsg' ? figure(result, 'generatorCpuPercent') : null;
+  return cpu === null ? null : Math.round((cpu * 1_000_000) / rate) / 100;
+}
+
 function figure(result: Json, path: string): number | null {
   let value: unknown = result;
   for (const key of path.split('.')) value = isRecord(value) ? value[key] : undefined;
@@ -75,7 +84,8 @@ const summary: Json[] = [];
 for (const [key, results] of groups) {
   const figures: Json = {};
   for (const path of FIGURES) {
-    const values = results.map((r) => figure(r, path)).filter((v): v is number => v !== null);
+    const values = results.map((r) => figure(r, path) ?? derived(r, path))
+      .filter((v): v is number => v !== null);
     if (values.length === 0) continue;
     figures[path] = { median: round(median(values)), min: round(Math.min(...values)),
       max: round(Math.max(...values)) };

@@ -85,6 +85,16 @@ function latencyText(result: Json | undefined, key: string): string {
     `${msText(num(latency, 'p999Ms'))} ms`;
 }
 
+/** Other processes' CPU (% of a core) below which a run counts as undisturbed. */
+const OTHER_CPU_PERCENT_QUIET_MAX = 25;
+
+/** The largest otherCpuPercent any case reported: how busy the rest of the box was. */
+function otherMax(all: Readonly<Record<string, Json[]>>): number {
+  const others = Object.values(all).flat().map((r) => num(r, 'otherCpuPercent'))
+    .filter((value) => Number.isFinite(value));
+  return others.length === 0 ? NaN : Math.max(...others);
+}
+
 function percentText(ratio: number): string {
   return Number.isFinite(ratio) ? `${(ratio * 100).toFixed(2)}%` : 'n/a';
 }
@@ -112,9 +122,14 @@ function rowsBuild(all: Readonly<Record<string, Json[]>>): { rows: Row[]; ratios
   const acked = num(closed, 'ackedPerSec');
   const ratios = {
     oneToOneOverEcho: acked / num(echo, 'msgsPerSec'),
+    /** Server CPU per 1:1 message in echoed messages' worth: robust to a busy box. */
+    oneToOneCpuPerMsgOverEcho: num(closed, 'serverCpuUsPerMsg') / num(echo, 'serverCpuUsPerMsg'),
     oneToOneOverLmdbIncreasing1000: acked / num(lmdbOf('increasing', 1000), 'putsPerSec'),
     oneToOneOverLmdbRandomUser1000: acked / num(lmdbOf('random-user', 1000), 'putsPerSec'),
   };
+  rows.push({ scenario: 'other CPU on the box (max over steps)',
+    result: `${otherMax(all)}% of a core`,
+    ratio: otherMax(all) > OTHER_CPU_PERCENT_QUIET_MAX ? 'DISTURBED: rates not comparable' : '' });
   rows.push({ scenario: `uws echo (${String(echo?.['case'])})`,
     result: `${rateText(num(echo, 'msgsPerSec'))} msgs/s`, ratio: 'limit' });
   for (const r of lmdb) {
@@ -126,6 +141,9 @@ function rowsBuild(all: Readonly<Record<string, Json[]>>): { rows: Row[]; ratios
     ratio: `÷echo ${percentText(ratios.oneToOneOverEcho)}, ÷lmdb inc×1000 ` +
       `${percentText(ratios.oneToOneOverLmdbIncreasing1000)}, ÷lmdb rand×1000 ` +
       `${percentText(ratios.oneToOneOverLmdbRandomUser1000)}` });
+  rows.push({ scenario: '  server CPU per message',
+    result: `${num(closed, 'serverCpuUsPerMsg')} µs (echo: ${num(echo, 'serverCpuUsPerMsg')} µs)`,
+    ratio: `${ratios.oneToOneCpuPerMsgOverEcho.toFixed(0)}× an echoed message` });
   rows.push({ scenario: '  send→ack p50/p99/p999', result: latencyText(closed, 'ack'),
     ratio: '' });
   rows.push({ scenario: '  send→deliver p50/p99/p999', result: latencyText(closed, 'deliver'),

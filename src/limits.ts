@@ -204,3 +204,30 @@ export const CONVERSATION_DRAFT_CHARS_MAX = 4096;
 export const CONVERSATIONS_PULL_MAX = 500;
 
 assert(RECEIPT_READERS_MAX >= GROUP_MEMBERS_MAX, 'an MRP answer can list every member');
+
+// --- Edit, reactions, quotes (src/features/message_edit.ts, reactions.ts) ---
+/** A sender may edit its own text message for this long after its timestamp. Later: 248. */
+export const EDIT_WINDOW_MS = 24 * 60 * 60_000;
+/** (emoji, user) pairs kept per message: every copy carries them, so they stay small. */
+export const REACTIONS_PER_MESSAGE_MAX = 64;
+/** Longest reaction emoji in UTF-16 units (ZWJ sequences and skin tones take up to ~11). */
+export const EMOJI_CHARS_MAX = 16;
+/** Longest quoted preview carried in a reply's `quote` (a hint for display, not a copy). */
+export const QUOTE_PREVIEW_CHARS_MAX = 200;
+
+assert(
+  REACTIONS_PER_MESSAGE_MAX * (EMOJI_CHARS_MAX + USER_ID_CHARS_MAX + 8) * 3 < PULL_PAGE_BYTES_MAX,
+  'a message with full reactions fits in one pull page',
+);
+
+// --- Chat rooms (src/features/chatroom*.ts; over a limit → INVALID_PARAMETER 251) ---
+/** Members of one room: each message is pushed to their online devices (read-fan-out). */
+export const CHATROOM_MEMBERS_MAX = 5000;
+/** Messages kept per room (its history window, CRH); older ones are deleted as new ones come. */
+export const CHATROOM_HISTORY_MAX = 200;
+/** Rooms one user has joined; checked (committed state, so softly under races) before joins. */
+export const CHATROOM_ROOMS_PER_USER_MAX = 100;
+/** Rooms whose members and window keys stay loaded per shard; idle ones beyond it are dropped. */
+export const CHATROOMS_CACHED_MAX = 10_000;
+
+assert(CHATROOM_HISTORY_MAX <= PULL_PAGE_ENTRIES_MAX, 'a CRH answer can hold the whole window');

@@ -41,6 +41,14 @@ export function msText(ms: number): string {
   return ms.toFixed(3);
 }
 
+/**
+ * CPU µs spent per operation, from a CPU share (100 = one core) and a rate. Unlike the rate,
+ * this hardly moves when other work on a shared box takes cores away from the run.
+ */
+export function cpuUsPer(cpuPercent: number, perSec: number): number {
+  return perSec > 0 ? Math.round((cpuPercent * 10_000 * 100) / perSec) / 100 : 0;
+}
+
 /** Progress goes to stderr so stdout stays the human line and the JSON line. */
 export function progress(bench: string, text: string): void {
   process.stderr.write(`[${bench}] ${text}\n`);

@@ -15,6 +15,7 @@ import type { AppendEffect } from '../router/effects.js';
 import type { Write } from '../store/commit_queue.js';
 import { effectsCommit } from '../shard/effects_commit.js';
 import { groupSendRoute } from '../features/groups.js';
+import { chatroomSendRoute } from '../features/chatrooms.js';
 import { privateSendCheck } from '../features/friends.js';
 import type { Session } from '../transport/session.js';
 import type { ShardServices } from '../shard/services.js';
@@ -76,6 +77,9 @@ export class UserActor implements Actor<UserCommand> {
     };
     if (request.conversationType === ConversationType.GROUP) {
       return groupSendRoute(this.services, session, messageId, request);
+    }
+    if (request.conversationType === ConversationType.CHATROOM) {
+      return chatroomSendRoute(this.services, session, messageId, request);
     }
     if (request.conversationType !== ConversationType.PRIVATE) {
       return answer(ErrorCode.NOT_IMPLEMENTED, undefined);

@@ -5,10 +5,14 @@ import type { ShardServices } from '../shard/services.js';
 import { assertNever } from '../errors.js';
 import { friendsCommandHandle, type FriendsCommand } from './friends.js';
 import { groupsCommandHandle, type GroupsCommand } from './groups.js';
+import { chatroomsCommandHandle, type ChatroomsCommand } from './chatrooms.js';
 import { groupRecallServe, type RecallCommand } from './recall.js';
 import { receiptsCommandHandle, type ReceiptsCommand } from './receipts.js';
+import { groupEditServe, type EditCommand } from './message_edit.js';
+import { groupReactServe, type ReactionCommand } from './reactions.js';
 
-export type Command = FriendsCommand | GroupsCommand | RecallCommand | ReceiptsCommand;
+export type Command = FriendsCommand | GroupsCommand | RecallCommand | ReceiptsCommand
+  | EditCommand | ReactionCommand | ChatroomsCommand;
 
 export function commandHandle(services: ShardServices, command: Command): void {
   switch (command.feature) {
@@ -20,6 +24,12 @@ export function commandHandle(services: ShardServices, command: Command): void {
       return groupRecallServe(services, command);
     case 'receipts':
       return receiptsCommandHandle(services, command);
+    case 'edit':
+      return groupEditServe(services, command);
+    case 'reactions':
+      return groupReactServe(services, command);
+    case 'chatrooms':
+      return chatroomsCommandHandle(services, command);
     default:
       return assertNever(command);
   }

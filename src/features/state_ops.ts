@@ -10,8 +10,11 @@ import { groupsOpApply, type GroupsStateOp } from './groups.js';
 import { conversationReadApply, type ConversationReadOp } from './conversations.js';
 import { recallApply, type RecallOp } from './recall.js';
 import { receiptSetApply, type ReceiptSetOp } from './receipts.js';
+import { editApply, type EditOp } from './message_edit.js';
+import { reactionApply, type ReactionOp } from './reactions.js';
 
-export type StateOp = FriendsStateOp | GroupsStateOp | RecallOp | ReceiptSetOp | ConversationReadOp;
+export type StateOp = FriendsStateOp | GroupsStateOp | RecallOp | ReceiptSetOp | ConversationReadOp
+  | EditOp | ReactionOp;
 
 export interface Applied {
   readonly write?: Write;
@@ -31,6 +34,10 @@ export function stateOpApply(services: ShardServices, owner: string, op: StateOp
       return receiptSetApply(services, owner, op);
     case 'conversations':
       return conversationReadApply(services, owner, op);
+    case 'edit':
+      return editApply(services, owner, op);
+    case 'reactions':
+      return reactionApply(services, owner, op);
     default:
       return assertNever(op);
   }

@@ -10,8 +10,9 @@ import {
   PING_INTERVAL_MS_MAX,
   USER_ID_CHARS_MAX,
   MENTIONED_TARGETS_MAX,
+  QUOTE_PREVIEW_CHARS_MAX,
 } from '../limits.js';
-import type { MessageContent } from '../store/records.js';
+import type { MessageContent, QuoteRef } from '../store/records.js';
 import {
   asFields,
   fieldInteger,
@@ -77,7 +78,7 @@ export function sendDecode(content: unknown): Result<SendRequest> {
   return ok({ conversationType, target, line, content: body.value, clientMessageId });
 }
 
-function contentDecode(value: unknown): Result<MessageContent> {
+export function contentDecode(value: unknown): Result<MessageContent> {
   const fields = asFields(value);
   if (fields === undefined) return fail(ErrorCode.INVALID_MESSAGE);
   const type = fieldInteger(fields, 'type');
@@ -111,7 +112,26 @@ function contentDecode(value: unknown): Result<MessageContent> {
   if (mediaType !== 0) out['mediaType'] = mediaType;
   if (mentionedType !== 0) out['mentionedType'] = mentionedType;
   if (mentionedTargets.length > 0) out['mentionedTargets'] = mentionedTargets;
+  const quote = fields['quote'];
+  if (quote !== undefined && quote !== null) {
+    const decoded = quoteDecode(quote);
+    if (decoded === undefined) return fail(ErrorCode.INVALID_MESSAGE);
+    out['quote'] = decoded;
+  }
   return ok(out as unknown as MessageContent);
+}
+
+/** A reply's `quote: {messageUid, from, preview}`, kept as sent once bounded (a client-side
+ * hint: the quoted message is not looked up). Forward is a client-side re-send. */
+function quoteDecode(value: unknown): QuoteRef | undefined {
+  const fields = asFields(value);
+  if (fields === undefined) return undefined;
+  const uid = fieldUid(fields, 'messageUid');
+  const from = fieldString(fields, 'from', USER_ID_CHARS_MAX);
+  const preview = fields['preview'] ?? '';
+  if (uid === undefined || !from || typeof preview !== 'string') return undefined;
+  if (preview.length > QUOTE_PREVIEW_CHARS_MAX) return undefined;
+  return { messageUid: uid.toString(), from, preview };
 }
 
 function joined(fields: Record<string, unknown>): string {

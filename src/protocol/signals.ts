@@ -67,6 +67,25 @@ export const SubSignal = {
   CLS: 66,
   /** Push: the user's conversation list changed: `{version}`. */
   CLN: 67,
+  // Edit and reactions (68–71), documented in src/features/message_edit.ts and reactions.ts.
+  /** Edit an own text message: `{messageUid, content}` → `{editVersion, editedAt}`. */
+  ME: 68,
+  /** Push: a message was edited: `{fromUser, messageUid, editVersion, editedAt, content}`. */
+  MEN: 69,
+  /** Add (on 1) or remove (on 0) a reaction: `{messageUid, emoji, on}`. */
+  MRA: 70,
+  /** Push: a reaction changed: `{fromUser, messageUid, emoji, on}`. */
+  MRAN: 71,
+  // Chat rooms (72–75), documented in src/features/chatrooms.ts and docs/PROTOCOL.md.
+  /** Join a room (created on first join): `{roomId}`. */
+  CRJ: 72,
+  /** Quit a room: `{roomId}`; 20 when not a member. */
+  CRQ: 73,
+  /** A room's history window: `{roomId, beforeUid, count}` → `{messageCount,
+   * messageResponseList}`, newest first; members only (else 20). */
+  CRH: 74,
+  /** Room info: `{roomId}` → `{roomId, memberCount, createdMs}`; 253 when it never existed. */
+  CRI: 75,
   // Groups (80–95): roles and mute, documented in docs/PROTOCOL.md.
   /** Set (value 1) or unset (0) managers: `{groupId, memberIds, value}`; owner only. */
   GSM: 80,

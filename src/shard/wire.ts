@@ -13,6 +13,10 @@ export interface MessageWire {
   readonly timestamp: number;
   readonly content: StoredMessage['content'];
   readonly seq?: number;
+  readonly editVersion?: number;
+  readonly editedAt?: number;
+  /** `{emoji: [uid]}`, only when the message has reactions. */
+  readonly reactions?: Readonly<Record<string, readonly string[]>>;
 }
 
 export function messageWire(message: StoredMessage, native: boolean, seq?: number): MessageWire {
@@ -25,5 +29,13 @@ export function messageWire(message: StoredMessage, native: boolean, seq?: numbe
     timestamp: message.timestamp,
     content: message.content,
   };
-  return seq === undefined ? wire : { ...wire, seq };
+  const edited = message.editVersion === undefined
+    ? {}
+    : { editVersion: message.editVersion, editedAt: message.editedAt ?? 0 };
+  // fromEntries defines own properties, so an emoji spelled "__proto__" stays plain data.
+  const reactions = message.reactions === undefined || message.reactions.length === 0
+    ? {}
+    : { reactions: Object.fromEntries(message.reactions.map((r) => [r.emoji, r.uids])) };
+  const full = { ...wire, ...edited, ...reactions };
+  return seq === undefined ? full : { ...full, seq };
 }

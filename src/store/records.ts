@@ -1,6 +1,7 @@
 // What the store keeps, as plain data that also crosses MessagePorts (structured clone keeps
 // bigint). A StoredMessage is immutable once acked, except for recall (content becomes type 80
-// in place, features/recall.ts) and edit (a later issue).
+// in place, features/recall.ts), edit (features/message_edit.ts) and
+// reactions (features/reactions.ts), which replace the owner's copy in place too.
 
 export interface MessageContent {
   readonly type: number;
@@ -13,6 +14,21 @@ export interface MessageContent {
   readonly mentionedType?: number;
   readonly mentionedTargets?: readonly string[];
   readonly extra?: string;
+  /** A reply's reference to the quoted message, stored and returned as sent (bounded). */
+  readonly quote?: QuoteRef;
+}
+
+/** What a reply quotes: the message uid (decimal), its sender and a short preview. */
+export interface QuoteRef {
+  readonly messageUid: string;
+  readonly from: string;
+  readonly preview: string;
+}
+
+/** One reaction emoji and the users who chose it (features/reactions.ts). */
+export interface Reaction {
+  readonly emoji: string;
+  readonly uids: readonly string[];
 }
 
 export interface StoredMessage {
@@ -25,6 +41,11 @@ export interface StoredMessage {
   readonly line: number;
   readonly timestamp: number;
   readonly content: MessageContent;
+  /** Set by an edit (features/message_edit.ts): 1, 2, … and the edit's wall time. */
+  readonly editVersion?: number;
+  readonly editedAt?: number;
+  /** Reactions, absent when none (features/reactions.ts). */
+  readonly reactions?: readonly Reaction[];
 }
 
 /** One entry of a user's timeline; `kind` leaves room for notices, recalls and read-sync. */

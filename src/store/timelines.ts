@@ -235,7 +235,10 @@ export function conversationAfterAppend(
   };
   const last = base.last === undefined || message.uid >= base.last.uid ? message : base.last;
   // A recall re-files an old message as type 80: it changes what is shown, not what is read.
-  if (message.content.type === RECALLED_CONTENT_TYPE) return { ...base, last, updateDt };
+  // An edit re-files the message too (same uid, editVersion set): not a new unread one.
+  if (message.content.type === RECALLED_CONTENT_TYPE || message.editVersion !== undefined) {
+    return { ...base, last, updateDt };
+  }
   if (message.from === owner) {
     const readUid = message.uid > base.readUid ? message.uid : base.readUid;
     return { ...base, last, unread: 0, mentioned: 0, readUid, updateDt };
@@ -260,6 +263,9 @@ export function entrySizeEstimate(entry: TimelineEntry): number {
     (content.pushContent?.length ?? 0) +
     (content.binaryContent?.length ?? 0) +
     (content.remoteMediaUrl?.length ?? 0) +
-    (content.extra?.length ?? 0)
+    (content.extra?.length ?? 0) +
+    (content.quote === undefined ? 0 : 40 + content.quote.preview.length) +
+    (entry.message.reactions ?? []).reduce((n, r) => n + 8 + r.emoji.length + 24 * r.uids.length,
+      0)
   );
 }
