@@ -18,7 +18,7 @@ const FIELD_NOTICES = {
   [GroupField.EXTRA]: { key: 'extra', contentType: ContentType.GROUP_EXTRA },
 } as const satisfies Record<GroupField, { key: keyof GroupRecord; contentType: number }>;
 
-/** GMI: any member, or only the owner and managers of a restricted group. */
+/** GMI: every member may, or only the owner and managers of a restricted group. */
 export function modifyPlan(
   services: ShardServices,
   edit: GroupEdit,

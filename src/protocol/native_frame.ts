@@ -108,8 +108,8 @@ export function frameDecodeOne(bytes: Uint8Array, bodyBytesMax: number): Frame |
 }
 
 /**
- * A streaming decoder for one TCP connection: any split of the byte stream into chunks yields the
- * same frames. A frame that lies whole in a chunk is handed out as a view into it (no copy); only
+ * A streaming decoder for one TCP connection. Every split of the byte stream into chunks
+ * yields the same frames. A frame that lies whole in a chunk is handed out as a view into it (no copy); only
  * frames that span chunks are copied. After an error the reader refuses everything.
  */
 export class FrameReader {
