@@ -341,7 +341,9 @@ export class SessionRouter implements SessionEvents {
     const { store, commits } = this.services;
     commits.add(
       () => store.devices.remove([uid, deviceId]),
-      () => sessionEnd(session, CloseCode.LOGGED_OUT),
+      // Only a durable logout is announced as one; otherwise a plain close, and the client's
+      // session (and its token) stays valid.
+      (code) => (code === ErrorCode.OK ? sessionEnd(session, CloseCode.LOGGED_OUT) : session.close(CloseCode.NORMAL)),
     );
   }
 

@@ -199,7 +199,7 @@ export class Shard {
     this.services.commits.add(
       () => devices.remove([uid, deviceId]),
       (code) => {
-        for (const session of [...this.router.sessionsOf(uid)]) {
+        for (const session of code === ErrorCode.OK ? [...this.router.sessionsOf(uid)] : []) {
           if (session.deviceId === deviceId) sessionEnd(session, CloseCode.LOGGED_OUT);
         }
         this.report({ type: 'SessionRevoked', requestId, code });
