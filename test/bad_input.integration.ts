@@ -279,3 +279,18 @@ describe('bad input: slow, repeated and out-of-range', () => {
     a.client.close();
   });
 });
+
+it('compat: an unknown sub-signal name is answered 254 (content "") with the request id', async () => {
+  const socket = new WebSocket(`ws://127.0.0.1:${server.ports.ws}/`);
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  const answer = new Promise<string>((resolve) => socket.once('message', (data) => resolve(String(data))));
+  socket.send('{"signal":"PUBLISH","subSignal":"NO_SUCH_THING","messageId":77,"content":{}}');
+  const parsed = JSON.parse(await withTimeout(answer, 5_000, 'answer')) as { signal: string; messageId: number; content: string };
+  assert.equal(parsed.signal, 'PUB_ACK');
+  assert.equal(parsed.messageId, 77);
+  assert.equal(parsed.content, '');
+  socket.close();
+});

@@ -14,8 +14,8 @@ import {
 import { bodyDecode } from '../protocol/body_codec.js';
 import { compatParse, HEARTBEAT_TEXT } from '../protocol/compat_json.js';
 import { frameDecodeOne } from '../protocol/native_frame.js';
-import { connectAckFor } from '../protocol/answers.js';
-import { Signal, SubSignal } from '../protocol/signals.js';
+import { ackFor, connectAckFor } from '../protocol/answers.js';
+import { SubSignal } from '../protocol/signals.js';
 import { CloseCode, sessionIdNext, type Profile, type Session, type SessionEvents } from './session.js';
 import { loadUws, type UwsListenSocket, type UwsModule } from './uws_loader.js';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
@@ -141,7 +141,10 @@ function wsText(session: WsSession, message: ArrayBuffer, events: SessionEvents)
   if (!parsed.ok) {
     // Non-JSON text is ignored (§4); an unknown sub-signal is answered 254.
     if (parsed.code === ErrorCode.NOT_IMPLEMENTED) {
-      events.malformed(session, Signal.PUB_ACK, SubSignal.NONE, 0);
+      // The frame was valid but names a sub-signal we do not know: answer its request id.
+      const requestId = /"messageId"\s*:\s*(\d{1,10})/.exec(text)?.[1];
+      const messageId = requestId === undefined ? 0 : Number(requestId) & 0xffff;
+      session.send(ackFor('compat', SubSignal.NONE, messageId, ErrorCode.NOT_IMPLEMENTED));
     }
     return;
   }
