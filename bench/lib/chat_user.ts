@@ -15,6 +15,7 @@ import { latencyRecord } from './histogram.js';
 import type { Histogram } from './histogram.js';
 import { LINK_PING_ID } from './native_link.js';
 import type { NativeLink } from './native_link.js';
+import { pageOf } from './mp_page.js';
 
 /** Request ids are uint16; 0 is the server's push id, 1 and 2 the link's own. */
 const REQUEST_IDS = 0x10000;
@@ -199,32 +200,3 @@ export class ChatUser implements ChatSender {
   }
 }
 
-interface PulledEntry {
-  readonly seq: number;
-  readonly from: string;
-  readonly stampUs: number;
-}
-
-function record(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
-}
-
-/** The parts of an MP answer the bench reads; null if the shape is not an MP page. */
-function pageOf(result: unknown): { current: number; head: number;
-  entries: PulledEntry[] } | null {
-  const page = record(result);
-  const list = page?.['messageResponseList'];
-  const current = page?.['current'];
-  const head = page?.['head'];
-  if (!Array.isArray(list) || typeof current !== 'number' || typeof head !== 'number') return null;
-  const entries: PulledEntry[] = [];
-  for (const item of list) {
-    const entry = record(item);
-    const seq = entry?.['seq'];
-    const from = entry?.['from'];
-    const text = record(entry?.['content'])?.['content'];
-    if (typeof seq !== 'number' || typeof from !== 'string') return null;
-    entries.push({ seq, from, stampUs: typeof text === 'string' ? Number(text) : NaN });
-  }
-  return { current, head, entries };
-}

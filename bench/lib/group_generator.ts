@@ -19,6 +19,7 @@ import { loadChildServe } from './load_child.js';
 import type { LoadGenerator } from './load_child.js';
 import { LINK_PING_ID, NativeLink } from './native_link.js';
 import type { LinkTransport } from './native_link.js';
+import { pageOf } from './mp_page.js';
 
 const CONNECT_CONCURRENCY = 32;
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -218,38 +219,6 @@ class Member {
   }
 }
 
-interface PulledEntry {
-  readonly seq: number;
-  readonly from: string;
-  readonly type: number;
-  readonly stampUs: number;
-}
-
-function record(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
-}
-
-function pageOf(result: unknown): { current: number; head: number;
-  entries: PulledEntry[] } | null {
-  const page = record(result);
-  const list = page?.['messageResponseList'];
-  const current = page?.['current'];
-  const head = page?.['head'];
-  if (!Array.isArray(list) || typeof current !== 'number' || typeof head !== 'number') return null;
-  const entries: PulledEntry[] = [];
-  for (const item of list) {
-    const entry = record(item);
-    const seq = entry?.['seq'];
-    const from = entry?.['from'];
-    const content = record(entry?.['content']);
-    const text = content?.['content'];
-    const type = content?.['type'];
-    if (typeof seq !== 'number' || typeof from !== 'string') return null;
-    entries.push({ seq, from, type: typeof type === 'number' ? type : -1,
-      stampUs: typeof text === 'string' ? Number(text) : NaN });
-  }
-  return { current, head, entries };
-}
 
 class GroupGenerator implements LoadGenerator<GroupSetup, GroupRun, GroupData> {
   private readonly stats: Stats = {
