@@ -42,6 +42,9 @@ export const USER_ID_CHARS_MAX = 64;
 export const PULL_PAGE_BYTES_MAX = 1024 * 1024;
 /** Entries in one MP answer, whatever their size. */
 export const PULL_PAGE_ENTRIES_MAX = 1000;
+/** Estimated bytes (`entrySizeEstimate`) of timeline entries an MN may carry inline to a native
+ * client (PROTOCOL.md §8.1): small messages need no MP round trip, large ones are pulled. */
+export const MN_INLINE_BYTES_MAX = 4 * 1024;
 /** Messages in one LRM (history) answer. */
 export const HISTORY_PAGE_ENTRIES_MAX = 100;
 /** How long a client message id is remembered for retries (dedupe). */
@@ -98,6 +101,7 @@ export const PARTITIONS = 1024;
 
 assert(PULL_PAGE_BYTES_MAX <= FRAME_BODY_BYTES_MAX, 'a pull page must fit in one frame');
 assert(MESSAGE_CONTENT_BYTES_MAX * 2 < PULL_PAGE_BYTES_MAX, 'a page holds at least one message');
+assert(MN_INLINE_BYTES_MAX < FRAME_BODY_BYTES_MAX, 'an MN with its inline entries fits in one frame');
 assert(SEND_BUFFER_BYTES_MAX >= 2 * FRAME_BODY_BYTES_MAX, 'a reader can hold two full frames');
 assert(PARTITIONS > 0 && (PARTITIONS & (PARTITIONS - 1)) === 0, 'partitions are a power of two');
 

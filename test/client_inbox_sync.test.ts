@@ -169,3 +169,45 @@ test('inbox sync: a failed pull rejects sync() or is reported; the next sync res
   await sync.sync();
   assert.deepEqual(delivered, ['1001', '1002', '1003']);
 });
+
+test('inbox sync: inline entries that follow lastSeq are delivered without a pull', async () => {
+  const inbox = new FakeInbox(5, 10);
+  const { sync, delivered } = syncOf(inbox, 3);
+  sync.notify(5, 0, [entry(4, 1004), entry(5, 1005)]);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(inbox.pulls, []);
+  assert.deepEqual(delivered, ['1004', '1005']);
+  assert.equal(sync.lastSeq, 5);
+});
+
+test('inbox sync: inline entries after a gap are not delivered; the gap is pulled', async () => {
+  const inbox = new FakeInbox(6, 10);
+  const { sync, delivered } = syncOf(inbox, 3);
+  sync.notify(6, 0, [entry(6, 1006)]);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(inbox.pulls, [4]);
+  assert.deepEqual(delivered, ['1004', '1005', '1006']);
+});
+
+test('inbox sync: inline entries during a pull go round once more, never twice', async () => {
+  const inbox = new FakeInbox(2, 10);
+  const { sync, delivered } = syncOf(inbox, 0);
+  inbox.during = () => {
+    if (inbox.head !== 2) return;
+    inbox.head = 3;
+    sync.notify(3, 0, [entry(3, 1003)]);
+  };
+  await sync.sync();
+  assert.deepEqual(delivered, ['1001', '1002', '1003']);
+  assert.deepEqual(inbox.pulls, [1, 3]);
+});
+
+test('inbox sync: inline entries short of a higher known head pull the rest', async () => {
+  const inbox = new FakeInbox(6, 10);
+  const { sync, delivered } = syncOf(inbox, 3);
+  sync.headNote(6, 0);
+  sync.notify(4, 0, [entry(4, 1004)]);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(delivered, ['1004', '1005', '1006']);
+  assert.deepEqual(inbox.pulls, [5]);
+});

@@ -1,21 +1,21 @@
 // One chat user of the one_to_one load generator on a raw native link: it sends MS to its
-// peer (when it is a sender) and, when it is a receiver, pulls on every MN and counts the
-// entries it gets. Each MS carries its send stamp (µs on this process's clock) in
+// peer (when it is a sender) and, when it is a receiver, takes the entries each MN carries
+// inline (or pulls when they do not follow its last seq) and counts them. Each MS carries its send stamp (µs on this process's clock) in
 // content.content, so the receiver measures send→deliver; sender and receiver of a pair live
 // in one generator process. MS frames are patched copies of one template: no encoding per send.
 
 import { ErrorCode } from '../../src/errors.js';
-import { ackDecode } from '../../src/protocol/body_codec.js';
+import { ackDecode, bodyDecode, bodyEncode } from '../../src/protocol/body_codec.js';
 import type { Frame } from '../../src/protocol/frame.js';
 import { frameEncode } from '../../src/protocol/native_frame.js';
-import { bodyEncode } from '../../src/protocol/body_codec.js';
 import { Signal, SubSignal } from '../../src/protocol/signals.js';
 import { sendContentBuild } from '../../src/client/outgoing.js';
 import { latencyRecord } from './histogram.js';
 import type { Histogram } from './histogram.js';
 import { LINK_PING_ID } from './native_link.js';
 import type { NativeLink } from './native_link.js';
-import { pageOf } from './mp_page.js';
+import { notifyOf, pageOf } from './mp_page.js';
+import type { PulledEntry } from './mp_page.js';
 
 /** Request ids are uint16; 0 is the server's push id, 1 and 2 the link's own. */
 const REQUEST_IDS = 0x10000;
@@ -144,7 +144,7 @@ export class ChatUser implements ChatSender {
 
   private frameReceived(frame: Frame): void {
     if (frame.signal === Signal.PUBLISH && frame.subSignal === SubSignal.MN) {
-      this.pullWanted();
+      this.notified(frame.body);
       return;
     }
     if (frame.signal !== Signal.PUB_ACK || frame.messageId === 0) return;
@@ -165,6 +165,37 @@ export class ChatUser implements ChatSender {
       if (stats.measuring) latencyRecord(stats.ackHist, nowUs() - this.sentAtUs[id]!);
     }
     this.opts.onAcked(this);
+  }
+
+  /** MN: take its inline entries when they follow lastSeq and no pull runs, else pull. */
+  private notified(body: Uint8Array): void {
+    const decoded = bodyDecode(body);
+    const notify = decoded.ok ? notifyOf(decoded.value) : null;
+    if (notify === null) {
+      this.opts.stats.errors++;
+      return;
+    }
+    if (notify.head <= this.lastSeq) return;
+    const first = notify.entries[0];
+    if (this.pulling || first === undefined || first.seq !== this.lastSeq + 1) {
+      this.pullWanted();
+      return;
+    }
+    this.entriesTake(notify.entries);
+    if (this.lastSeq < notify.head) this.pullWanted();
+  }
+
+  /** Counts pulled or inline entries as delivered (our own sends excepted). */
+  private entriesTake(entries: readonly PulledEntry[]): void {
+    const { stats } = this.opts;
+    const now = nowUs();
+    for (const entry of entries) {
+      if (entry.seq !== this.lastSeq + 1) stats.gaps++;
+      if (entry.seq > this.lastSeq) this.lastSeq = entry.seq;
+      if (entry.from === this.opts.uid) continue; // our own sends, synced to our timeline
+      stats.delivered++;
+      if (stats.measuring) latencyRecord(stats.deliverHist, now - entry.stampUs);
+    }
   }
 
   private pullWanted(): void {
@@ -188,14 +219,7 @@ export class ChatUser implements ChatSender {
       stats.errors++;
       return;
     }
-    const now = nowUs();
-    for (const entry of page.entries) {
-      if (entry.seq !== this.lastSeq + 1) stats.gaps++;
-      if (entry.seq > this.lastSeq) this.lastSeq = entry.seq;
-      if (entry.from === this.opts.uid) continue; // our own sends, synced to our timeline
-      stats.delivered++;
-      if (stats.measuring) latencyRecord(stats.deliverHist, now - entry.stampUs);
-    }
+    this.entriesTake(page.entries);
     if (this.pullAgain || page.current < page.head) this.pullWanted();
   }
 }

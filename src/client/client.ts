@@ -19,7 +19,7 @@ import {
   REQUEST_TIMEOUT_MS_DEFAULT,
 } from './client_limits.js';
 import type { ClientLink, LinkHandlers, LinkTarget, LinkTiming } from './client_link.js';
-import { historyDecode, pullPageDecode, sendAckDecode } from './decode_answers.js';
+import { historyDecode, mnInlineDecode, pullPageDecode, sendAckDecode } from './decode_answers.js';
 import type { PullPage } from './decode_answers.js';
 import { InboxSync } from './inbox_sync.js';
 import { errorTokenUnusable, linkEstablish, refusalIsPermanent } from './link_establish.js';
@@ -276,7 +276,7 @@ export class MagpieClient extends TypedEmitter<ClientEvents> {
       }
       const type = fieldInteger(fields, 'type', 0) ?? 0;
       // While establishing, the sync that follows CONNECT_ACK will pull it.
-      if (this.state === 'connected') this.inbox.notify(head, type);
+      if (this.state === 'connected') this.inbox.notify(head, type, mnInlineDecode(fields));
       else this.inbox.headNote(head, type);
     }
     this.emit('notify', { subSignal: packet.subSignal, content: packet.content });

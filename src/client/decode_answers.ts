@@ -152,6 +152,13 @@ export function pullPageDecode(content: unknown): PullPage | null {
   return { current, head, messages };
 }
 
+/** Entries a native MN carries inline (PROTOCOL.md §8.1); [] when it has none or they are not
+ * readable (the client then pulls, which is always correct). */
+export function mnInlineDecode(content: unknown): ReceivedMessage[] {
+  const fields = asFields(content);
+  return (fields === undefined ? null : messageListDecode(fields)) ?? [];
+}
+
 export function historyDecode(content: unknown): ReceivedMessage[] | null {
   const fields = asFields(content);
   return fields === undefined ? null : messageListDecode(fields);

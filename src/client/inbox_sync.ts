@@ -1,6 +1,7 @@
 // Inbox sync: pulls pages after lastSeq until the head, and delivers each stored entry once per
 // client, in seq order. One pull loop at a time: a notify (MN) or sync() during a loop makes it go
-// round once more instead of starting a second loop, so pages never interleave.
+// round once more instead of starting a second loop, so pages never interleave. Entries an MN
+// carries inline are taken without a pull when they follow lastSeq.
 
 import { SYNC_PAGES_PER_ROUND_MAX } from './client_limits.js';
 import type { PullPage } from './decode_answers.js';
@@ -47,15 +48,36 @@ export class InboxSync {
     if (head > this.headKnown) this.headKnown = head;
   }
 
-  /** The server says entries up to `head` exist (MN): pull unless we have them. */
-  notify(head: number, type: number): void {
+  /**
+   * The server says entries up to `head` exist (MN): pull unless we have them. Entries the MN
+   * carries inline (native, PROTOCOL.md §8.1) are delivered at once when they follow lastSeq
+   * and no pull is running; otherwise (a gap, a pull in flight) they are pulled like the rest.
+   */
+  notify(head: number, type: number, inline: readonly ReceivedMessage[] = []): void {
     this.headNote(head, type);
     if (head <= this.seq) return;
     if (this.running !== null) {
       this.againNotified = true;
       return;
     }
+    if (this.inlineDeliver(inline) && this.seq >= this.headKnown) return;
     this.sync().catch((err: unknown) => this.deps.onError(err));
+  }
+
+  /** Delivers `inline` if every entry has the seq after the one before it, starting at lastSeq
+   * + 1; false (nothing delivered) otherwise. */
+  private inlineDeliver(inline: readonly ReceivedMessage[]): boolean {
+    if (inline.length === 0) return false;
+    let seq = this.seq;
+    for (const message of inline) {
+      if (message.seq !== seq + 1) return false;
+      seq = message.seq;
+    }
+    for (const message of inline) {
+      this.seq = message.seq ?? this.seq;
+      this.deps.deliver(message);
+    }
+    return true;
   }
 
   /** Pulls until the head; joins (and extends) a loop already running. */

@@ -43,7 +43,7 @@ export function effectsPlanLocal(
       plan.writes.push(append.write);
       plan.after.push(() => {
         timelines.committed(receiver, append.seq);
-        notifyAppended(services, receiver, append.seq, except);
+        notifyAppended(services, receiver, append.seq, except, effect.message);
       });
     }
   }
