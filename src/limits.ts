@@ -101,7 +101,7 @@ export const PARTITIONS = 1024;
 
 assert(PULL_PAGE_BYTES_MAX <= FRAME_BODY_BYTES_MAX, 'a pull page must fit in one frame');
 assert(MESSAGE_CONTENT_BYTES_MAX * 2 < PULL_PAGE_BYTES_MAX, 'a page holds at least one message');
-assert(MN_INLINE_BYTES_MAX < FRAME_BODY_BYTES_MAX, 'an MN with its inline entries fits in one frame');
+assert(MN_INLINE_BYTES_MAX < FRAME_BODY_BYTES_MAX, 'an MN with its inline entry fits a frame');
 assert(SEND_BUFFER_BYTES_MAX >= 2 * FRAME_BODY_BYTES_MAX, 'a reader can hold two full frames');
 assert(PARTITIONS > 0 && (PARTITIONS & (PARTITIONS - 1)) === 0, 'partitions are a power of two');
 

@@ -1,8 +1,8 @@
 // One chat user of the one_to_one load generator on a raw native link: it sends MS to its
 // peer (when it is a sender) and, when it is a receiver, takes the entries each MN carries
-// inline (or pulls when they do not follow its last seq) and counts them. Each MS carries its send stamp (µs on this process's clock) in
-// content.content, so the receiver measures send→deliver; sender and receiver of a pair live
-// in one generator process. MS frames are patched copies of one template: no encoding per send.
+// inline (or pulls when they do not follow its last seq) and counts them. Each MS carries its
+// send stamp (µs on this process's clock) in content.content, so the receiver measures
+// send→deliver; sender and receiver of a pair live in one generator process. MS frames are patched copies of one template: no encoding per send.
 
 import { ErrorCode } from '../../src/errors.js';
 import { ackDecode, bodyDecode, bodyEncode } from '../../src/protocol/body_codec.js';
