@@ -70,6 +70,12 @@ export const OUTBOX_RETRY_MS = 2_000;
 /** LMDB transactions of one shard waiting for their fsync at once; new writes wait and join
  * the next one (group commit). 1 = strict alternation; 2 overlaps encoding with the fsync. */
 export const COMMITS_IN_FLIGHT_MAX = 2;
+/** With no transaction in flight, how long new writes wait for more to join them: at low
+ * load it trades up to this much ack latency for several writers per fsync. */
+export const COMMIT_WINDOW_MS = 1;
+/** Cleanup writes nobody waits for (confirmed outbox rows) ride in the next transaction, or
+ * get one of their own after this long. */
+export const COMMIT_LAZY_MS = 200;
 /** Writes in one group commit; more are carried into the next transaction. */
 export const COMMIT_OPS_MAX = 20_000;
 /** LMDB map size per shard (virtual; grows the file only as used). */

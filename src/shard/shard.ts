@@ -57,7 +57,7 @@ export class Shard {
     this.idLeaseMs = Math.max(typeof stored === 'number' ? stored : 0, boot.idFloorMs);
     const commits = new CommitQueue(this.store.env, onBug);
     const mesh = new Mesh(boot.shardId, (envelope) => this.envelope(envelope));
-    const outbox = new Outbox(boot.shardId, this.store, mesh, (write) => commits.add(write, () => {}));
+    const outbox = new Outbox(boot.shardId, this.store, mesh, (write) => commits.addLazy(write));
     const tokenKeys: TokenKeys = {
       current: { id: boot.tokenKeys.current.id, secret: Buffer.from(boot.tokenKeys.current.secret) },
       verifyOnly: boot.tokenKeys.verifyOnly.map((key) => ({ id: key.id, secret: Buffer.from(key.secret) })),

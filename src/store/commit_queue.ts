@@ -2,11 +2,12 @@
 // them run in the next LMDB transaction, and each caller learns when that transaction is
 // durable. "Acked" in Magpie means: the transaction holding the message and its delivery
 // obligation has resolved here. At most COMMITS_IN_FLIGHT_MAX transactions are in flight: one
-// transaction per event-loop turn would pay one fsync per turn and starve under load.
+// transaction per event-loop turn would pay one fsync per turn and starve under load; an idle
+// store waits COMMIT_WINDOW_MS for more writers; cleanup writes ride along (addLazy).
 
 import type { RootDatabase } from 'lmdb';
 import { ErrorCode } from '../errors.js';
-import { COMMIT_OPS_MAX, COMMITS_IN_FLIGHT_MAX } from '../limits.js';
+import { COMMIT_LAZY_MS, COMMIT_OPS_MAX, COMMIT_WINDOW_MS, COMMITS_IN_FLIGHT_MAX } from '../limits.js';
 
 export type CommitDone = (code: ErrorCode) => void;
 export type Write = () => void;
@@ -14,6 +15,9 @@ export type Write = () => void;
 export class CommitQueue {
   private writes: Write[] = [];
   private dones: CommitDone[] = [];
+  /** Writes nobody waits for (cleanup): they ride in the next transaction. */
+  private lazy: Write[] = [];
+  private lazyTimer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private inFlight = 0;
   /** Commits currently waiting for their fsync; exposed for metrics and drain. */
@@ -34,10 +38,24 @@ export class CommitQueue {
       this.flush();
       return;
     }
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // Idle store: wait a moment for company, one fsync for several writers. Busy store: the
+    // next completion flushes anyway, this turn's end at the latest.
+    if (this.inFlight === 0) setTimeout(() => this.flush(), COMMIT_WINDOW_MS);
+    else setImmediate(() => this.flush());
+  }
+
+  /** Queue a write whose caller needs no answer (removing confirmed outbox rows): it joins the
+   * next transaction, or one of its own after COMMIT_LAZY_MS when no other comes. Until then a
+   * crash keeps the old rows, which must be harmless. */
+  addLazy(write: Write): void {
+    this.lazy.push(write);
+    if (this.lazyTimer !== undefined) return;
+    this.lazyTimer = setTimeout(() => {
+      this.lazyTimer = undefined;
+      if (this.lazy.length > 0) this.add(() => undefined, () => undefined);
+    }, COMMIT_LAZY_MS);
   }
 
   /** Start the transaction for everything queued so far, unless enough are in flight already:
@@ -45,10 +63,11 @@ export class CommitQueue {
   flush(): void {
     this.scheduled = false;
     if (this.writes.length === 0 || this.inFlight >= COMMITS_IN_FLIGHT_MAX) return;
-    const writes = this.writes;
+    const writes = this.lazy.length === 0 ? this.writes : this.writes.concat(this.lazy);
     const dones = this.dones;
     this.writes = [];
     this.dones = [];
+    this.lazy = [];
     this.inFlight++;
     this.env
       .transaction(() => {
@@ -72,6 +91,7 @@ export class CommitQueue {
 
   /** Resolves when everything queued before the call is durable (for shutdown). */
   async settle(): Promise<void> {
+    if (this.lazy.length > 0) this.add(() => undefined, () => undefined);
     while (this.writes.length > 0 || this.inFlight > 0) {
       this.flush();
       await new Promise((resolve) => setTimeout(resolve, 1));

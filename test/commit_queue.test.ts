@@ -1,0 +1,58 @@
+// The commit queue on a real LMDB store: writes queued together share one transaction, an idle
+// store waits COMMIT_WINDOW_MS for company, and lazy cleanup writes ride in the next
+// transaction (or get their own after COMMIT_LAZY_MS), never lost by settle().
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { it } from 'node:test';
+import { ErrorCode } from '../src/errors.js';
+import { COMMIT_LAZY_MS } from '../src/limits.js';
+import { CommitQueue } from '../src/store/commit_queue.js';
+import { shardStoreClose, shardStoreOpen, type ShardStore } from '../src/store/shard_store.js';
+
+async function withQueue(run: (store: ShardStore, commits: CommitQueue) => Promise<void>) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-commits-'));
+  const store = shardStoreOpen({ path: dir, mapBytes: 64 * 1024 * 1024 });
+  try {
+    await run(store, new CommitQueue(store.env, (error) => assert.fail(String(error))));
+  } finally {
+    await shardStoreClose(store);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function added(commits: CommitQueue, write: () => void): Promise<ErrorCode> {
+  return new Promise((resolve) => commits.add(write, resolve));
+}
+
+it('commit queue: writes added in one turn share one durable transaction', async () => {
+  await withQueue(async (store, commits) => {
+    const all = [1, 2, 3].map((i) => added(commits, () => store.meta.put(`k${i}`, i)));
+    assert.equal(commits.pendingCommits, 0, 'nothing starts before the window');
+    assert.deepEqual(await Promise.all(all), [ErrorCode.OK, ErrorCode.OK, ErrorCode.OK]);
+    assert.deepEqual([1, 2, 3].map((i) => store.meta.get(`k${i}`)), [1, 2, 3]);
+  });
+});
+
+it('commit queue: a lazy write rides in the next transaction', async () => {
+  await withQueue(async (store, commits) => {
+    commits.addLazy(() => store.meta.put('lazy', 1));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(store.meta.get('lazy'), undefined, 'a lazy write alone waits');
+    assert.equal(await added(commits, () => store.meta.put('eager', 2)), ErrorCode.OK);
+    assert.equal(store.meta.get('lazy'), 1);
+  });
+});
+
+it('commit queue: a lazy write alone commits after COMMIT_LAZY_MS; settle() commits it', async () => {
+  await withQueue(async (store, commits) => {
+    commits.addLazy(() => store.meta.put('alone', 1));
+    await new Promise((resolve) => setTimeout(resolve, COMMIT_LAZY_MS + 100));
+    assert.equal(store.meta.get('alone'), 1);
+    commits.addLazy(() => store.meta.put('settled', 1));
+    await commits.settle();
+    assert.equal(store.meta.get('settled'), 1);
+  });
+});
