@@ -5,13 +5,13 @@
 // included), so deliveries/s = acked/s × M; the K online members pull on MN, which confirms the
 // pushes and gives send→deliver latency. Also send→ack latency, server CPU and memory.
 
-import { login } from '../src/client/index.js';
 import type { LoginResult } from '../src/client/index.js';
 import { GROUP_MEMBERS_MAX } from '../src/limits.js';
 import { cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
 import type { ChatUserCredentials } from './lib/chat_generator.js';
+import { benchUsersLogin } from './lib/chat_setup.js';
 import type { GroupData, GroupRun, GroupSetup } from './lib/group_generator.js';
 import { histogramMerge, latencySummary } from './lib/histogram.js';
 import type { LatencySummary } from './lib/histogram.js';
@@ -34,7 +34,6 @@ const WINDOW_MAX = 1_024;
 const SHARDS_MAX = 8;
 const TEXT_BYTES_MAX = 4_096;
 const DURATION_MS_MAX = 600_000;
-const LOGIN_CONCURRENCY = 16;
 /** Members' phone numbers start here (distinct from one_to_one's, not that it matters). */
 const MOBILE_FIRST = 13_800_000_000;
 
@@ -110,23 +109,10 @@ function userDeviceId(index: number): string {
   return `bench-g${index}`;
 }
 
-/** Logs in all M members, LOGIN_CONCURRENCY at a time. */
-async function usersLogin(server: BenchServer): Promise<LoginResult[]> {
-  const count = options.members;
-  const users = new Array<LoginResult | undefined>(count);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const index = next++;
-      users[index] = await login(server.httpBase, String(MOBILE_FIRST + index),
-        userDeviceId(index));
-    }
-  };
-  await Promise.all(Array.from({ length: LOGIN_CONCURRENCY }, worker));
-  return users.map((user) => {
-    if (user === undefined) throw new Error('a login did not finish');
-    return user;
-  });
+/** Logs in all M members. */
+function usersLogin(server: BenchServer): Promise<LoginResult[]> {
+  return benchUsersLogin(server.httpBase, options.members,
+    (index) => String(MOBILE_FIRST + index), userDeviceId);
 }
 
 function setupBuild(users: readonly LoginResult[]): GroupSetup {
