@@ -135,7 +135,7 @@ export class XmppStreamReader {
 
 /** The value of attribute `name` in the opening tag of `stanza` (no entity decoding). */
 export function xmppAttr(stanza: string, name: string): string | null {
-  const tagClose = stanza.indexOf('>');
+  const tagClose = tagEnd(stanza, 0);
   let from = 0;
   for (;;) {
     const at = stanza.indexOf(` ${name}=`, from);
