@@ -7,7 +7,7 @@
 
 import type { LoginResult } from '../src/client/index.js';
 import { GROUP_MEMBERS_MAX } from '../src/limits.js';
-import { cliParse } from './lib/cli.js';
+import { cliFail, cliIntegerCheck, cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
 import type { ChatUserCredentials } from './lib/chat_generator.js';
@@ -82,27 +82,18 @@ export interface GroupFanoutResult {
   readonly env: BenchEnv;
 }
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-
-function integerCheck(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    fail(`--${name} must be an integer in ${min}..${max}`);
-  }
-}
-
 function optionsCheck(): void {
-  integerCheck('time', options.time, 100, DURATION_MS_MAX);
-  integerCheck('warmup', options.warmup, 0, DURATION_MS_MAX);
-  integerCheck('members', options.members, 2, GROUP_MEMBERS_MAX);
-  integerCheck('online', options.online, 2, Math.min(ONLINE_MAX, options.members));
-  integerCheck('senders', options.senders, 1, Math.min(SENDERS_MAX, options.online));
-  integerCheck('window', options.window, 1, WINDOW_MAX);
-  integerCheck('shards', options.shards, 1, SHARDS_MAX);
-  integerCheck('bytes', options.bytes, 1, TEXT_BYTES_MAX);
-  if (options.transport !== 'tcp' && options.transport !== 'ws') fail("--transport: 'tcp' or 'ws'");
+  cliIntegerCheck('time', options.time, 100, DURATION_MS_MAX);
+  cliIntegerCheck('warmup', options.warmup, 0, DURATION_MS_MAX);
+  cliIntegerCheck('members', options.members, 2, GROUP_MEMBERS_MAX);
+  cliIntegerCheck('online', options.online, 2, Math.min(ONLINE_MAX, options.members));
+  cliIntegerCheck('senders', options.senders, 1, Math.min(SENDERS_MAX, options.online));
+  cliIntegerCheck('window', options.window, 1, WINDOW_MAX);
+  cliIntegerCheck('shards', options.shards, 1, SHARDS_MAX);
+  cliIntegerCheck('bytes', options.bytes, 1, TEXT_BYTES_MAX);
+  if (options.transport !== 'tcp' && options.transport !== 'ws') {
+    cliFail("--transport: 'tcp' or 'ws'");
+  }
 }
 
 function userDeviceId(index: number): string {

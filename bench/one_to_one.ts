@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoginResult } from '../src/client/index.js';
-import { cliParse } from './lib/cli.js';
+import { cliFail, cliIntegerCheck, cliParse, cliRatesParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
 import { profileDirSummarize, profileSummaryText } from './lib/cpu_profile.js';
@@ -95,35 +95,25 @@ export interface OneToOneResult {
   readonly env: BenchEnv;
 }
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-
-function integerCheck(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    fail(`--${name} must be an integer in ${min}..${max}`);
-  }
-}
-
 function ratesParse(): number[] {
-  const rates = options.rate.split(',').map((part) => Number(part.trim()));
-  if (rates.length > RATES_MAX) fail(`--rate takes at most ${RATES_MAX} rates`);
-  for (const rate of rates) integerCheck('rate', rate, 1, RATE_PER_SEC_MAX);
+  const rates = cliRatesParse('rate', options.rate, RATES_MAX, RATE_PER_SEC_MAX);
+  if (rates.length === 0) cliFail('--rate needs at least one rate');
   return rates;
 }
 
 function optionsCheck(): void {
-  integerCheck('time', options.time, 100, DURATION_MS_MAX);
-  integerCheck('warmup', options.warmup, 0, DURATION_MS_MAX);
-  integerCheck('pairs', options.pairs, 1, PAIRS_MAX);
-  integerCheck('window', options.window, 1, WINDOW_MAX);
-  integerCheck('generators', options.generators, 1, Math.min(GENERATORS_MAX, options.pairs));
-  integerCheck('shards', options.shards, 1, SHARDS_MAX);
-  integerCheck('bytes', options.bytes, 1, TEXT_BYTES_MAX);
-  integerCheck('profile-top', options['profile-top'], 1, PROFILE_TOP_MAX);
-  if (options.transport !== 'tcp' && options.transport !== 'ws') fail("--transport: 'tcp' or 'ws'");
-  if (options.client !== 'raw' && options.client !== 'sdk') fail("--client: 'raw' or 'sdk'");
+  cliIntegerCheck('time', options.time, 100, DURATION_MS_MAX);
+  cliIntegerCheck('warmup', options.warmup, 0, DURATION_MS_MAX);
+  cliIntegerCheck('pairs', options.pairs, 1, PAIRS_MAX);
+  cliIntegerCheck('window', options.window, 1, WINDOW_MAX);
+  cliIntegerCheck('generators', options.generators, 1, Math.min(GENERATORS_MAX, options.pairs));
+  cliIntegerCheck('shards', options.shards, 1, SHARDS_MAX);
+  cliIntegerCheck('bytes', options.bytes, 1, TEXT_BYTES_MAX);
+  cliIntegerCheck('profile-top', options['profile-top'], 1, PROFILE_TOP_MAX);
+  if (options.transport !== 'tcp' && options.transport !== 'ws') {
+    cliFail("--transport: 'tcp' or 'ws'");
+  }
+  if (options.client !== 'raw' && options.client !== 'sdk') cliFail("--client: 'raw' or 'sdk'");
 }
 
 /** The device id user `index` logs in with; CONNECT must name the same device. */

@@ -13,7 +13,7 @@ import {
 import type { EjabberdOptions } from '../scripts/lib/ejabberd.js';
 import { EJABBERD_C2S_PORT, EJABBERD_HOST_IP, ejabberdSettings } from
   '../scripts/lib/ejabberd_config.js';
-import { cliParse } from './lib/cli.js';
+import { cliFail, cliIntegerCheck, cliParse, cliRatesParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
 import type { ChatData, ChatRun, ChatSetup, ChatUserCredentials } from './lib/chat_generator.js';
@@ -114,45 +114,34 @@ export interface PeerRatio {
   readonly env: BenchEnv;
 }
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-
-function integerCheck(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    fail(`--${name} must be an integer in ${min}..${max}`);
-  }
-}
-
 function ratesParse(): number[] {
-  if (options.rate.trim() === '') return [];
-  const rates = options.rate.split(',').map((part) => Number(part.trim()));
-  if (rates.length > RATES_MAX) fail(`--rate takes at most ${RATES_MAX} rates`);
-  for (const rate of rates) integerCheck('rate', rate, 1, RATE_PER_SEC_MAX);
-  return rates;
+  return cliRatesParse('rate', options.rate, RATES_MAX, RATE_PER_SEC_MAX);
 }
 
 function serversParse(): ServerName[] {
   const names = options.servers.split(',').map((name) => name.trim());
   const servers = SERVERS.filter((server) => names.includes(server));
   if (servers.length !== names.length || servers.length === 0) {
-    fail(`--servers: a list of ${SERVERS.join(', ')}`);
+    cliFail(`--servers: a list of ${SERVERS.join(', ')}`);
   }
   return servers;
 }
 
 function optionsCheck(): void {
-  integerCheck('time', options.time, 100, DURATION_MS_MAX);
-  integerCheck('warmup', options.warmup, 0, DURATION_MS_MAX);
-  integerCheck('pairs', options.pairs, 1, PAIRS_MAX);
-  integerCheck('window', options.window, 1, WINDOW_MAX);
-  integerCheck('generators', options.generators, 1, Math.min(GENERATORS_MAX, options.pairs));
-  integerCheck('shards', options.shards, 1, SHARDS_MAX);
-  integerCheck('bytes', options.bytes, 1, TEXT_BYTES_MAX);
-  if (options.transport !== 'tcp' && options.transport !== 'ws') fail("--transport: 'tcp' or 'ws'");
-  if (options.closed !== 'yes' && options.closed !== 'no') fail('--closed: yes or no');
-  if (options.closed === 'no' && ratesParse().length === 0) fail('no case: --closed no, no --rate');
+  cliIntegerCheck('time', options.time, 100, DURATION_MS_MAX);
+  cliIntegerCheck('warmup', options.warmup, 0, DURATION_MS_MAX);
+  cliIntegerCheck('pairs', options.pairs, 1, PAIRS_MAX);
+  cliIntegerCheck('window', options.window, 1, WINDOW_MAX);
+  cliIntegerCheck('generators', options.generators, 1, Math.min(GENERATORS_MAX, options.pairs));
+  cliIntegerCheck('shards', options.shards, 1, SHARDS_MAX);
+  cliIntegerCheck('bytes', options.bytes, 1, TEXT_BYTES_MAX);
+  if (options.transport !== 'tcp' && options.transport !== 'ws') {
+    cliFail("--transport: 'tcp' or 'ws'");
+  }
+  if (options.closed !== 'yes' && options.closed !== 'no') cliFail('--closed: yes or no');
+  if (options.closed === 'no' && ratesParse().length === 0) {
+    cliFail('no case: --closed no and no --rate');
+  }
 }
 
 function runsOf(generators: number): ChatRun[] {

@@ -4,6 +4,7 @@
 // listens on loopback without STARTTLS, as Magpie is measured without TLS.
 
 import net from 'node:net';
+import { TurnCork } from './turn_cork.js';
 import { XmppStreamReader, xmppAttr, xmppEscape } from './xmpp_stream.js';
 
 export interface XmppLogin {
@@ -32,11 +33,12 @@ export class XmppLink {
   /** Login steps waiting for a stanza; the first that accepts it takes it. */
   private waiters: Waiter[] = [];
   private headerSeen: (() => void) | null = null;
-  private corked = false;
+  private readonly cork: TurnCork;
   private closed = false;
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
+    this.cork = new TurnCork(socket);
     this.reader = new XmppStreamReader({
       onHeader: () => this.headerSeen?.(),
       onStanza: (stanza) => this.received(stanza),
@@ -155,15 +157,7 @@ export class XmppLink {
   /** Queues `text`; everything written in one event-loop turn leaves in one segment. */
   write(text: string): void {
     if (this.closed) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(text);
+    this.cork.write(text);
   }
 
   /** Ends the stream; onClose is for losses, so it is not called. */

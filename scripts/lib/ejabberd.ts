@@ -74,7 +74,7 @@ export function ejabberdInstall(log: (line: string) => void): void {
   };
   if (apt(['install', '-y', 'ejabberd']) !== 0) {
     apt(['update']);
-    if (apt(['install', '-y', 'ejabberd']) !== 0) throw new Error('apt-get install ejabberd failed');
+    if (apt(['install', '-y', 'ejabberd']) !== 0) throw new Error('apt-get install failed');
   }
 }
 
