@@ -5,13 +5,13 @@
 // included), so deliveries/s = acked/s × M; the K online members pull on MN, which confirms the
 // pushes and gives send→deliver latency. Also send→ack latency, server CPU and memory.
 
-import { login } from '../src/client/index.js';
 import type { LoginResult } from '../src/client/index.js';
 import { GROUP_MEMBERS_MAX } from '../src/limits.js';
-import { cliParse } from './lib/cli.js';
+import { cliFail, cliIntegerCheck, cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
 import type { ChatUserCredentials } from './lib/chat_generator.js';
+import { benchUsersLogin } from './lib/chat_setup.js';
 import type { GroupData, GroupRun, GroupSetup } from './lib/group_generator.js';
 import { histogramMerge, latencySummary } from './lib/histogram.js';
 import type { LatencySummary } from './lib/histogram.js';
@@ -34,7 +34,6 @@ const WINDOW_MAX = 1_024;
 const SHARDS_MAX = 8;
 const TEXT_BYTES_MAX = 4_096;
 const DURATION_MS_MAX = 600_000;
-const LOGIN_CONCURRENCY = 16;
 /** Members' phone numbers start here (distinct from one_to_one's, not that it matters). */
 const MOBILE_FIRST = 13_800_000_000;
 
@@ -83,50 +82,28 @@ export interface GroupFanoutResult {
   readonly env: BenchEnv;
 }
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-
-function integerCheck(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    fail(`--${name} must be an integer in ${min}..${max}`);
-  }
-}
-
 function optionsCheck(): void {
-  integerCheck('time', options.time, 100, DURATION_MS_MAX);
-  integerCheck('warmup', options.warmup, 0, DURATION_MS_MAX);
-  integerCheck('members', options.members, 2, GROUP_MEMBERS_MAX);
-  integerCheck('online', options.online, 2, Math.min(ONLINE_MAX, options.members));
-  integerCheck('senders', options.senders, 1, Math.min(SENDERS_MAX, options.online));
-  integerCheck('window', options.window, 1, WINDOW_MAX);
-  integerCheck('shards', options.shards, 1, SHARDS_MAX);
-  integerCheck('bytes', options.bytes, 1, TEXT_BYTES_MAX);
-  if (options.transport !== 'tcp' && options.transport !== 'ws') fail("--transport: 'tcp' or 'ws'");
+  cliIntegerCheck('time', options.time, 100, DURATION_MS_MAX);
+  cliIntegerCheck('warmup', options.warmup, 0, DURATION_MS_MAX);
+  cliIntegerCheck('members', options.members, 2, GROUP_MEMBERS_MAX);
+  cliIntegerCheck('online', options.online, 2, Math.min(ONLINE_MAX, options.members));
+  cliIntegerCheck('senders', options.senders, 1, Math.min(SENDERS_MAX, options.online));
+  cliIntegerCheck('window', options.window, 1, WINDOW_MAX);
+  cliIntegerCheck('shards', options.shards, 1, SHARDS_MAX);
+  cliIntegerCheck('bytes', options.bytes, 1, TEXT_BYTES_MAX);
+  if (options.transport !== 'tcp' && options.transport !== 'ws') {
+    cliFail("--transport: 'tcp' or 'ws'");
+  }
 }
 
 function userDeviceId(index: number): string {
   return `bench-g${index}`;
 }
 
-/** Logs in all M members, LOGIN_CONCURRENCY at a time. */
-async function usersLogin(server: BenchServer): Promise<LoginResult[]> {
-  const count = options.members;
-  const users = new Array<LoginResult | undefined>(count);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const index = next++;
-      users[index] = await login(server.httpBase, String(MOBILE_FIRST + index),
-        userDeviceId(index));
-    }
-  };
-  await Promise.all(Array.from({ length: LOGIN_CONCURRENCY }, worker));
-  return users.map((user) => {
-    if (user === undefined) throw new Error('a login did not finish');
-    return user;
-  });
+/** Logs in all M members. */
+function usersLogin(server: BenchServer): Promise<LoginResult[]> {
+  return benchUsersLogin(server.httpBase, options.members,
+    (index) => String(MOBILE_FIRST + index), userDeviceId);
 }
 
 function setupBuild(users: readonly LoginResult[]): GroupSetup {

@@ -9,14 +9,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { login } from '../src/client/index.js';
 import type { LoginResult } from '../src/client/index.js';
-import { cliParse } from './lib/cli.js';
+import { cliFail, cliIntegerCheck, cliParse, cliRatesParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
 import { profileDirSummarize, profileSummaryText } from './lib/cpu_profile.js';
 import type { ProfileSummary } from './lib/cpu_profile.js';
 import type { ChatData, ChatRun, ChatSetup, ChatUserCredentials } from './lib/chat_generator.js';
+import { benchUsersLogin, chatSetupsBuild } from './lib/chat_setup.js';
 import { histogramMerge, latencySummary } from './lib/histogram.js';
 import type { LatencySummary } from './lib/histogram.js';
 import { LoadChild, loadCaseRun } from './lib/load_child.js';
@@ -40,7 +40,6 @@ const RATE_PER_SEC_MAX = 1_000_000;
 const RATES_MAX = 8;
 const TEXT_BYTES_MAX = 4_096;
 const DURATION_MS_MAX = 600_000;
-const LOGIN_CONCURRENCY = 16;
 const PROFILE_TOP_MAX = 100;
 
 const GENERATOR_SCRIPT = fileURLToPath(new URL('./lib/chat_generator.js', import.meta.url));
@@ -96,35 +95,25 @@ export interface OneToOneResult {
   readonly env: BenchEnv;
 }
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-
-function integerCheck(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    fail(`--${name} must be an integer in ${min}..${max}`);
-  }
-}
-
 function ratesParse(): number[] {
-  const rates = options.rate.split(',').map((part) => Number(part.trim()));
-  if (rates.length > RATES_MAX) fail(`--rate takes at most ${RATES_MAX} rates`);
-  for (const rate of rates) integerCheck('rate', rate, 1, RATE_PER_SEC_MAX);
+  const rates = cliRatesParse('rate', options.rate, RATES_MAX, RATE_PER_SEC_MAX);
+  if (rates.length === 0) cliFail('--rate needs at least one rate');
   return rates;
 }
 
 function optionsCheck(): void {
-  integerCheck('time', options.time, 100, DURATION_MS_MAX);
-  integerCheck('warmup', options.warmup, 0, DURATION_MS_MAX);
-  integerCheck('pairs', options.pairs, 1, PAIRS_MAX);
-  integerCheck('window', options.window, 1, WINDOW_MAX);
-  integerCheck('generators', options.generators, 1, Math.min(GENERATORS_MAX, options.pairs));
-  integerCheck('shards', options.shards, 1, SHARDS_MAX);
-  integerCheck('bytes', options.bytes, 1, TEXT_BYTES_MAX);
-  integerCheck('profile-top', options['profile-top'], 1, PROFILE_TOP_MAX);
-  if (options.transport !== 'tcp' && options.transport !== 'ws') fail("--transport: 'tcp' or 'ws'");
-  if (options.client !== 'raw' && options.client !== 'sdk') fail("--client: 'raw' or 'sdk'");
+  cliIntegerCheck('time', options.time, 100, DURATION_MS_MAX);
+  cliIntegerCheck('warmup', options.warmup, 0, DURATION_MS_MAX);
+  cliIntegerCheck('pairs', options.pairs, 1, PAIRS_MAX);
+  cliIntegerCheck('window', options.window, 1, WINDOW_MAX);
+  cliIntegerCheck('generators', options.generators, 1, Math.min(GENERATORS_MAX, options.pairs));
+  cliIntegerCheck('shards', options.shards, 1, SHARDS_MAX);
+  cliIntegerCheck('bytes', options.bytes, 1, TEXT_BYTES_MAX);
+  cliIntegerCheck('profile-top', options['profile-top'], 1, PROFILE_TOP_MAX);
+  if (options.transport !== 'tcp' && options.transport !== 'ws') {
+    cliFail("--transport: 'tcp' or 'ws'");
+  }
+  if (options.client !== 'raw' && options.client !== 'sdk') cliFail("--client: 'raw' or 'sdk'");
 }
 
 /** The device id user `index` logs in with; CONNECT must name the same device. */
@@ -132,48 +121,24 @@ function userDeviceId(index: number): string {
   return `bench-${index}`;
 }
 
-/** Logs in 2 × pairs users, LOGIN_CONCURRENCY at a time; user 2i sends to 2i + 1. */
-async function usersLogin(server: BenchServer): Promise<LoginResult[]> {
-  const count = options.pairs * 2;
-  const users = new Array<LoginResult | undefined>(count);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const index = next++;
-      const mobile = String(13_900_000_000 + index);
-      users[index] = await login(server.httpBase, mobile, userDeviceId(index));
-    }
-  };
-  await Promise.all(Array.from({ length: LOGIN_CONCURRENCY }, worker));
-  return users.map((user) => {
-    if (user === undefined) throw new Error('a login did not finish');
-    return user;
-  });
+/** Logs in 2 × pairs users; user 2i sends to 2i + 1. */
+function usersLogin(server: BenchServer): Promise<LoginResult[]> {
+  return benchUsersLogin(server.httpBase, options.pairs * 2,
+    (index) => String(13_900_000_000 + index), userDeviceId);
 }
 
 /** Pair p goes to generator p mod G; a pair's two users always share a generator. */
 function setupsBuild(users: readonly LoginResult[]): ChatSetup[] {
-  const setups: ChatSetup[] = [];
-  const text = 'x'.repeat(options.bytes);
-  for (let g = 0; g < options.generators; g++) {
-    const own: ChatUserCredentials[] = [];
-    const sends: [number, number][] = [];
-    for (let pair = g; pair < options.pairs; pair += options.generators) {
-      for (const index of [2 * pair, 2 * pair + 1]) {
-        const user = users[index]!;
-        const { tcpPort, wsPort } = user.endpoints;
-        own.push({ uid: user.userId, token: user.token, deviceId: userDeviceId(index),
-          port: options.transport === 'tcp' ? tcpPort : wsPort });
-      }
-      sends.push([own.length - 2, own.length - 1]);
-      if (options.bidirectional) sends.push([own.length - 1, own.length - 2]);
-    }
-    setups.push({
-      host: '127.0.0.1', transport: options.transport as 'tcp' | 'ws',
-      client: options.client as 'raw' | 'sdk', users: own, sends, window: options.window, text,
-    });
-  }
-  return setups;
+  const credentials = users.map((user, index): ChatUserCredentials => ({
+    uid: user.userId, token: user.token, deviceId: userDeviceId(index),
+    port: options.transport === 'tcp' ? user.endpoints.tcpPort : user.endpoints.wsPort,
+  }));
+  return chatSetupsBuild({
+    users: credentials, generators: options.generators, bidirectional: options.bidirectional,
+    host: '127.0.0.1', transport: options.transport as 'tcp' | 'ws',
+    client: options.client as 'raw' | 'sdk', window: options.window,
+    text: 'x'.repeat(options.bytes), refill: 'ack',
+  });
 }
 
 function crossShardPairs(users: readonly LoginResult[]): number {

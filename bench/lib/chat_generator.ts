@@ -9,6 +9,7 @@ import type { Transport } from '../../src/client/index.js';
 import { ChatUser, nowUs } from './chat_user.js';
 import type { ChatSender, ChatStats } from './chat_user.js';
 import { SdkChatUser } from './chat_user_sdk.js';
+import { XmppChatUser } from './chat_user_xmpp.js';
 import { histogramEncode, latencyHistogram } from './histogram.js';
 import { loadChildServe } from './load_child.js';
 import type { LoadGenerator } from './load_child.js';
@@ -27,7 +28,9 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const DRAIN_MS_MAX = 10_000;
 const DRAIN_POLL_MS = 20;
 
-export type ChatClient = 'raw' | 'sdk';
+/** 'xmpp' talks to the ejabberd peer: uid is a bare JID, token its password, deviceId the
+ * resource. */
+export type ChatClient = 'raw' | 'sdk' | 'xmpp';
 
 export interface ChatUserCredentials {
   readonly uid: string;
@@ -46,6 +49,12 @@ export interface ChatSetup {
   readonly sends: readonly (readonly [number, number])[];
   readonly window: number;
   readonly text: string;
+  /**
+   * Closed loop: what frees a window slot. 'ack' (default): the server's ack, so up to W are
+   * unacked and more may be acked but not yet delivered. 'deliver': the receiver got it, so W
+   * are between send and delivery, as with the XMPP client, whose stand-in ack is the delivery.
+   */
+  readonly refill?: 'ack' | 'deliver';
 }
 
 export interface ChatRun {
@@ -86,6 +95,10 @@ class ChatGenerator implements LoadGenerator<ChatSetup, ChatRun, ChatData> {
   private stats = statsNew();
   private slots: SenderSlot[] = [];
   private readonly slotOf = new Map<ChatSender, SenderSlot>();
+  /** Senders by uid, for refill on delivery. */
+  private readonly senderOf = new Map<string, ChatSender>();
+  private readonly xmppUsers = new Map<string, XmppChatUser>();
+  private refillOnDeliver = false;
   private closers: (() => void)[] = [];
   private window = 1;
   private run: ChatRun = { mode: 'closed', ratePerSec: 0 };
@@ -99,6 +112,7 @@ class ChatGenerator implements LoadGenerator<ChatSetup, ChatRun, ChatData> {
 
   async setup(setup: ChatSetup): Promise<void> {
     this.window = setup.window;
+    this.refillOnDeliver = setup.refill === 'deliver' && setup.client === 'raw';
     const targets = new Map<number, number>(setup.sends.map(([from, to]) => [from, to]));
     const senders: (ChatSender | null)[] = new Array<ChatSender | null>(setup.users.length)
       .fill(null);
@@ -108,7 +122,10 @@ class ChatGenerator implements LoadGenerator<ChatSetup, ChatRun, ChatData> {
         const index = next++;
         const target = targets.get(index);
         const user = await this.userOpen(setup, index, target);
-        if (target !== undefined) senders[index] = user;
+        if (target !== undefined) {
+          senders[index] = user;
+          this.senderOf.set(setup.users[index]!.uid, user);
+        }
       }
     };
     await Promise.all(Array.from({ length: CONNECT_CONCURRENCY }, worker));
@@ -134,6 +151,7 @@ class ChatGenerator implements LoadGenerator<ChatSetup, ChatRun, ChatData> {
       this.closers.push(() => sdk.close());
       return sdk;
     }
+    if (setup.client === 'xmpp') return this.xmppOpen(setup, user, targetUid, onAcked);
     if (setup.transport === 'ws-compat') throw new Error('the raw client speaks native only');
     const link = await NativeLink.open(setup.transport, setup.host, user.port, CONNECT_TIMEOUT_MS);
     await link.connect(user.uid, user.token, user.deviceId, CONNECT_TIMEOUT_MS);
@@ -145,7 +163,22 @@ class ChatGenerator implements LoadGenerator<ChatSetup, ChatRun, ChatData> {
     return new ChatUser(link, {
       uid: user.uid, target: targetUid, text: setup.text,
       idPrefix: `b${process.pid.toString(36)}-${index}-`, stats: this.stats, onAcked,
+      onDelivered: (from) => this.delivered(from),
     });
+  }
+
+  private async xmppOpen(setup: ChatSetup, user: ChatUserCredentials, target: string | null,
+    onAcked: (sender: ChatSender) => void): Promise<ChatSender> {
+    const login = { host: setup.host, port: user.port, jid: user.uid, password: user.token,
+      resource: user.deviceId, timeoutMs: CONNECT_TIMEOUT_MS };
+    const opened = await XmppChatUser.open(login, {
+      jid: user.uid, target, text: setup.text, stats: this.stats, onAcked, users: this.xmppUsers,
+    }, (reason) => {
+      this.stats.errors++;
+      process.stderr.write(`[chat_generator] ${user.uid}: connection lost: ${reason}\n`);
+    });
+    this.closers.push(opened.close);
+    return opened.user;
   }
 
   start(run: ChatRun): void {
@@ -195,12 +228,18 @@ class ChatGenerator implements LoadGenerator<ChatSetup, ChatRun, ChatData> {
   private acked(sender: ChatSender): void {
     if (!this.running) return;
     if (this.run.mode === 'closed') {
-      sender.send(nowUs());
+      if (!this.refillOnDeliver) sender.send(nowUs());
       return;
     }
     const backlog = this.slotOf.get(sender)?.backlog;
     const intendedUs = backlog?.shift();
     if (intendedUs !== undefined) sender.send(intendedUs);
+  }
+
+  /** A receiver got a message from `from`: with refill on delivery, its sender sends again. */
+  private delivered(from: string): void {
+    if (!this.running || !this.refillOnDeliver || this.run.mode !== 'closed') return;
+    this.senderOf.get(from)?.send(nowUs());
   }
 
   measure(): void {

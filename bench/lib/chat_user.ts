@@ -79,6 +79,8 @@ export interface ChatUserOptions {
   readonly idPrefix: string;
   readonly stats: ChatStats;
   readonly onAcked: AckedHook;
+  /** A receiver got an entry from `from` (a uid): the generator may refill that sender. */
+  readonly onDelivered?: (from: string) => void;
 }
 
 export class ChatUser implements ChatSender {
@@ -195,6 +197,7 @@ export class ChatUser implements ChatSender {
       if (entry.from === this.opts.uid) continue; // our own sends, synced to our timeline
       stats.delivered++;
       if (stats.measuring) latencyRecord(stats.deliverHist, now - entry.stampUs);
+      this.opts.onDelivered?.(entry.from);
     }
   }
 

@@ -170,3 +170,25 @@ export async function benchCasesRun(
   process.stderr.write(`[${bench}] wrote ${resultsWrite(bench, results)}\n`);
   return results;
 }
+
+/** A bad option value found after parsing: the message, exit code 2. */
+export function cliFail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+export function cliIntegerCheck(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    cliFail(`--${name} must be an integer in ${min}..${max}`);
+  }
+}
+
+/** `--<name> 1000,5000`: at most `countMax` integers in 1..rateMax; '' is none. */
+export function cliRatesParse(name: string, text: string, countMax: number,
+  rateMax: number): number[] {
+  if (text.trim() === '') return [];
+  const rates = text.split(',').map((part) => Number(part.trim()));
+  if (rates.length > countMax) cliFail(`--${name} takes at most ${countMax} values`);
+  for (const rate of rates) cliIntegerCheck(name, rate, 1, rateMax);
+  return rates;
+}

@@ -10,6 +10,7 @@ import type { Frame } from '../../src/protocol/frame.js';
 import { FrameReader, frameDecodeOne, frameEncode } from '../../src/protocol/native_frame.js';
 import { Signal, SubSignal } from '../../src/protocol/signals.js';
 import { WsFrameReader, wsClientFrame, wsOpen } from './ws_wire.js';
+import { TurnCork } from './turn_cork.js';
 
 export type LinkTransport = 'tcp' | 'ws';
 
@@ -20,7 +21,7 @@ export const LINK_PING_ID = 2;
 export class NativeLink {
   readonly transport: LinkTransport;
   private readonly socket: net.Socket;
-  private corked = false;
+  private readonly cork: TurnCork;
   /** Replace to receive frames; bodies are borrowed (valid until the call returns). */
   onFrame: (frame: Frame) => void = () => undefined;
   /** Called once when the connection ends, with why. */
@@ -29,6 +30,7 @@ export class NativeLink {
   private constructor(transport: LinkTransport, socket: net.Socket) {
     this.transport = transport;
     this.socket = socket;
+    this.cork = new TurnCork(socket);
   }
 
   /** Opens the connection (no CONNECT yet). */
@@ -114,15 +116,7 @@ export class NativeLink {
 
   /** Queues wrapped bytes; everything written in this turn goes out together. */
   write(bytes: Buffer): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(bytes);
+    this.cork.write(bytes);
   }
 
   /** Encodes, wraps and writes one frame. */
