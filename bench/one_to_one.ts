@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { login } from '../src/client/index.js';
 import type { LoginResult } from '../src/client/index.js';
+import { benchFail, integerCheck, usersLogin } from './lib/bench_setup.js';
 import { cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
@@ -24,8 +24,8 @@ import type { LoadResult } from './lib/load_child.js';
 import { UsageWindow, procUsageText } from './lib/proc_stat.js';
 import type { ProcUsage, WindowUsage } from './lib/proc_stat.js';
 import { cpuUsPer, msText, progress, rateText, resultsWrite } from './lib/results.js';
-import { benchServerStart } from './lib/server.js';
-import type { BenchServer } from './lib/server.js';
+import { benchServerStart } from '../scripts/lib/server_process.js';
+import type { BenchServer } from '../scripts/lib/server_process.js';
 
 const BENCH = 'one_to_one';
 const ABOUT = `${BENCH}: 1:1 chat through the real server, load from separate processes.
@@ -40,7 +40,8 @@ const RATE_PER_SEC_MAX = 1_000_000;
 const RATES_MAX = 8;
 const TEXT_BYTES_MAX = 4_096;
 const DURATION_MS_MAX = 600_000;
-const LOGIN_CONCURRENCY = 16;
+/** Senders' and receivers' phone numbers start here. */
+const MOBILE_FIRST = 13_900_000_000;
 const PROFILE_TOP_MAX = 100;
 
 const GENERATOR_SCRIPT = fileURLToPath(new URL('./lib/chat_generator.js', import.meta.url));
@@ -96,20 +97,9 @@ export interface OneToOneResult {
   readonly env: BenchEnv;
 }
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-
-function integerCheck(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    fail(`--${name} must be an integer in ${min}..${max}`);
-  }
-}
-
 function ratesParse(): number[] {
   const rates = options.rate.split(',').map((part) => Number(part.trim()));
-  if (rates.length > RATES_MAX) fail(`--rate takes at most ${RATES_MAX} rates`);
+  if (rates.length > RATES_MAX) benchFail(`--rate takes at most ${RATES_MAX} rates`);
   for (const rate of rates) integerCheck('rate', rate, 1, RATE_PER_SEC_MAX);
   return rates;
 }
@@ -123,8 +113,10 @@ function optionsCheck(): void {
   integerCheck('shards', options.shards, 1, SHARDS_MAX);
   integerCheck('bytes', options.bytes, 1, TEXT_BYTES_MAX);
   integerCheck('profile-top', options['profile-top'], 1, PROFILE_TOP_MAX);
-  if (options.transport !== 'tcp' && options.transport !== 'ws') fail("--transport: 'tcp' or 'ws'");
-  if (options.client !== 'raw' && options.client !== 'sdk') fail("--client: 'raw' or 'sdk'");
+  if (options.transport !== 'tcp' && options.transport !== 'ws') {
+    benchFail("--transport: 'tcp' or 'ws'");
+  }
+  if (options.client !== 'raw' && options.client !== 'sdk') benchFail("--client: 'raw' or 'sdk'");
 }
 
 /** The device id user `index` logs in with; CONNECT must name the same device. */
@@ -132,23 +124,9 @@ function userDeviceId(index: number): string {
   return `bench-${index}`;
 }
 
-/** Logs in 2 × pairs users, LOGIN_CONCURRENCY at a time; user 2i sends to 2i + 1. */
-async function usersLogin(server: BenchServer): Promise<LoginResult[]> {
-  const count = options.pairs * 2;
-  const users = new Array<LoginResult | undefined>(count);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const index = next++;
-      const mobile = String(13_900_000_000 + index);
-      users[index] = await login(server.httpBase, mobile, userDeviceId(index));
-    }
-  };
-  await Promise.all(Array.from({ length: LOGIN_CONCURRENCY }, worker));
-  return users.map((user) => {
-    if (user === undefined) throw new Error('a login did not finish');
-    return user;
-  });
+/** Logs in 2 × pairs users; user 2i sends to 2i + 1. */
+function pairsLogin(server: BenchServer): Promise<LoginResult[]> {
+  return usersLogin(server.httpBase, options.pairs * 2, MOBILE_FIRST, userDeviceId);
 }
 
 /** Pair p goes to generator p mod G; a pair's two users always share a generator. */
@@ -281,7 +259,7 @@ async function main(): Promise<void> {
   const children: LoadChild<ChatSetup, ChatRun, ChatData>[] = [];
   let results: OneToOneResult[] = [];
   try {
-    const users = await usersLogin(server);
+    const users = await pairsLogin(server);
     const cross = crossShardPairs(users);
     progress(BENCH, `${users.length} users logged in; ${cross} of ${options.pairs} pairs ` +
       'cross shards');
