@@ -19,8 +19,8 @@ import { LoadChild, loadCaseRun } from './lib/load_child.js';
 import { UsageWindow, procUsageText } from './lib/proc_stat.js';
 import type { ProcUsage } from './lib/proc_stat.js';
 import { cpuUsPer, msText, progress, rateText, resultsWrite } from './lib/results.js';
-import { benchServerStart } from './lib/server.js';
-import type { BenchServer } from './lib/server.js';
+import { benchServerStart } from '../scripts/lib/server_process.js';
+import type { BenchServer } from '../scripts/lib/server_process.js';
 import { fileURLToPath } from 'node:url';
 
 const BENCH = 'group_fanout';

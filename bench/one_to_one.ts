@@ -24,8 +24,8 @@ import type { LoadResult } from './lib/load_child.js';
 import { UsageWindow, procUsageText } from './lib/proc_stat.js';
 import type { ProcUsage, WindowUsage } from './lib/proc_stat.js';
 import { cpuUsPer, msText, progress, rateText, resultsWrite } from './lib/results.js';
-import { benchServerStart } from './lib/server.js';
-import type { BenchServer } from './lib/server.js';
+import { benchServerStart } from '../scripts/lib/server_process.js';
+import type { BenchServer } from '../scripts/lib/server_process.js';
 
 const BENCH = 'one_to_one';
 const ABOUT = `${BENCH}: 1:1 chat through the real server, load from separate processes.

@@ -26,7 +26,7 @@ import type { LoadResult } from './lib/load_child.js';
 import { UsageWindow, procUsageText } from './lib/proc_stat.js';
 import type { ProcUsage } from './lib/proc_stat.js';
 import { cpuUsPer, msText, progress, rateText, resultsWrite } from './lib/results.js';
-import { benchServerStart } from './lib/server.js';
+import { benchServerStart } from '../scripts/lib/server_process.js';
 
 const BENCH = 'peer_ejabberd';
 const ABOUT = `${BENCH}: the same 1:1 workload on Magpie and on ejabberd (Debian), and the ratio.

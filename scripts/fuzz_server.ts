@@ -55,12 +55,15 @@ export async function fuzzServerStart(shards: number): Promise<FuzzServer> {
   let unexpectedExit: string | undefined;
   const incidents: string[] = [];
   let incidentCount = 0;
+  /** Offset into all output ever written (the kept output is a tail: see outputDroppedChars). */
   let scannedChars = 0;
   /** Scans output lines that arrived since the last scan (whole lines only). */
   const scan = (): void => {
-    const end = server.output.lastIndexOf('\n') + 1;
+    const dropped = server.outputDroppedChars;
+    const end = dropped + server.output.lastIndexOf('\n') + 1;
     if (end <= scannedChars) return;
-    for (const line of server.output.slice(scannedChars, end).split('\n')) {
+    const from = Math.max(scannedChars, dropped) - dropped;
+    for (const line of server.output.slice(from, end - dropped).split('\n')) {
       if (!INCIDENT_PATTERN.test(line)) continue;
       incidentCount++;
       if (incidents.length < INCIDENTS_KEPT_MAX) incidents.push(line.slice(0, 500));

@@ -5,7 +5,7 @@
 import { Bench } from 'tinybench';
 import { benchEnv, benchEnvText } from './env.js';
 import type { BenchEnv } from './env.js';
-import { rateText, resultsWrite } from './results.js';
+import { progressBar, rateText, resultsWrite } from './results.js';
 
 export interface CliOption<T> {
   readonly help: string;
@@ -84,7 +84,12 @@ export function cliParse<S extends CliSpec>(
 export interface BenchCase {
   readonly name: string;
   /** One call; keep results alive with benchKeep so the JIT cannot drop the work. */
-  readonly fn: () => void;
+  readonly fn: () => void | Promise<void>;
+  /** Runs after each call, outside the timed window (e.g. awaiting a commit the call queued). */
+  readonly afterEach?: () => void | Promise<void>;
+  /** Scales --time and --warmup for this case: for calls whose afterEach takes far longer than
+   * the timed part (a case lasts until its *timed* parts add up to the time). */
+  readonly timeScale?: number;
   /** Operations one call performs (loop inside fn for ops shorter than the timer's cost). */
   readonly opsPerCall?: number;
   /** Payload bytes per operation, for a throughput column. */
@@ -105,6 +110,10 @@ export interface BenchCaseResult {
   readonly at: string;
   readonly env: BenchEnv;
 }
+
+/** Fewest timed calls per case, and per warm-up, whatever the time. */
+const SAMPLES_MIN = 10;
+const WARMUP_SAMPLES_MIN = 2;
 
 const kept: unknown[] = [undefined];
 /** Keeps a value reachable so the computation that made it is not optimised away. */
@@ -133,15 +142,19 @@ export async function benchCasesRun(
   const env = benchEnv();
   process.stdout.write(`# ${bench}: ${benchEnvText(env)}\n`);
   const results: BenchCaseResult[] = [];
-  for (const c of cases) {
-    if (!c.name.includes(options.filter)) continue;
+  const chosen = cases.filter((c) => c.name.includes(options.filter));
+  for (const [index, c] of chosen.entries()) {
+    process.stderr.write(`[${bench}] ${progressBar(index, chosen.length)} ${c.name}\n`);
     const runner = new Bench({
-      time: options.time,
+      time: options.time * (c.timeScale ?? 1),
       warmup: options.warmup > 0,
-      warmupTime: options.warmup,
+      warmupTime: options.warmup * (c.timeScale ?? 1),
+      // Slow calls (a commit each) keep to --time instead of tinybench's 64-sample minimum.
+      iterations: SAMPLES_MIN,
+      warmupIterations: WARMUP_SAMPLES_MIN,
       throws: true,
     });
-    runner.add(c.name, c.fn);
+    runner.add(c.name, c.fn, c.afterEach === undefined ? {} : { afterEach: c.afterEach });
     const [task] = await runner.run();
     const outcome = task?.result;
     if (outcome === undefined || !('period' in outcome)) {
@@ -160,7 +173,7 @@ export async function benchCasesRun(
       samples: outcome.latency.samplesCount,
       opsPerCall,
       mbPerSec: c.bytesPerOp === undefined ? null : (opsPerSec * c.bytesPerOp) / 1e6,
-      timeMs: options.time,
+      timeMs: options.time * (c.timeScale ?? 1),
       at: new Date().toISOString(),
       env,
     };

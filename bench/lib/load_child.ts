@@ -6,6 +6,7 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { childExited, childStop, childTrack } from './children.js';
+import { progressBar } from './results.js';
 
 /** A generator must answer setup, and stop, within this time. */
 export const LOAD_CHILD_ANSWER_MS_MAX = 60_000;
@@ -206,8 +207,10 @@ export async function loadCaseRun<Setup, Run, R>(
     for (const [key, value] of Object.entries(counts)) deltas[key] = value - (last[key] ?? 0);
     const phase = now - startedMs < options.warmupMs ? 'warm-up' : 'measuring';
     const line = options.progressText(deltas, (now - lastMs) / 1000);
-    process.stderr.write(`[${options.bench}] ${((now - startedMs) / 1000).toFixed(0)} s ` +
-      `${phase}: ${line}\n`);
+    const elapsedS = Math.round((now - startedMs) / 1000);
+    const totalS = Math.round((options.warmupMs + options.durationMs) / 1000);
+    process.stderr.write(`[${options.bench}] ${progressBar(elapsedS, totalS)} s ${phase}: ` +
+      `${line}\n`);
     last = counts;
     lastMs = now;
   }, PROGRESS_INTERVAL_MS);

@@ -49,6 +49,14 @@ export function cpuUsPer(cpuPercent: number, perSec: number): number {
   return perSec > 0 ? Math.round((cpuPercent * 10_000 * 100) / perSec) / 100 : 0;
 }
 
+const PROGRESS_BAR_CELLS = 20;
+
+/** `[#####---------------] 1/4`: how far a bench is through its cases or its time. */
+export function progressBar(done: number, total: number): string {
+  const filled = total <= 0 ? 0 : Math.round((Math.min(done, total) / total) * PROGRESS_BAR_CELLS);
+  return `[${'#'.repeat(filled)}${'-'.repeat(PROGRESS_BAR_CELLS - filled)}] ${done}/${total}`;
+}
+
 /** Progress goes to stderr so stdout stays the human line and the JSON line. */
 export function progress(bench: string, text: string): void {
   process.stderr.write(`[${bench}] ${text}\n`);
