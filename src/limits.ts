@@ -148,7 +148,9 @@ export const JOIN_REQUEST_TTL_MS = 7 * 24 * 3600_000;
 export const JOIN_REQUESTS_PENDING_MAX = 500;
 /** Join requests kept per group, handled ones included (oldest handled dropped first). */
 export const JOIN_REQUESTS_KEPT_MAX = 2000;
-/** Requests in one GJRP answer; the client pulls again from the answer's `version`. */
+/** Requests in one GJRP answer; the client pulls again from the answer's `version`. A page
+ * never splits the requests of one GAM (one version), so it may hold up to
+ * JOIN_REQUESTS_PENDING_MAX − 1 more. */
 export const JOIN_REQUESTS_PULL_MAX = 200;
 /** Longest join-request reason. */
 export const JOIN_REQUEST_REASON_CHARS_MAX = 256;
@@ -169,6 +171,11 @@ assert(
   'a notice naming every member (Base64 JSON) fits in a pull page',
 );
 assert(JOIN_REQUESTS_PENDING_MAX < JOIN_REQUESTS_KEPT_MAX, 'pending requests always fit');
+assert(
+  (JOIN_REQUESTS_PULL_MAX + JOIN_REQUESTS_PENDING_MAX) *
+    (JOIN_REQUEST_REASON_CHARS_MAX + 3 * USER_ID_CHARS_MAX + 64) * 2 < PULL_PAGE_BYTES_MAX,
+  'a GJRP answer fits in a pull page',
+);
 assert(GROUP_NAME_CHARS_MAX * 4 < 1000, 'an indexed group name fits an LMDB key');
 assert(
   GROUP_SEARCH_RESULTS_MAX * GROUP_SEARCH_PAGES_MAX <= GROUP_SEARCH_SCAN_MAX,

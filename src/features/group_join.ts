@@ -15,7 +15,8 @@ import { SubSignal } from '../protocol/signals.js';
 import { pushToUsers, reply } from '../shard/replies.js';
 import type { ShardServices } from '../shard/services.js';
 import { addPlan, freshOf, isManager, membersJoin } from './group_membership.js';
-import { groupTableOf, type Group, type GroupEdit, type JoinRequestRecord } from './group_store.js';
+import { groupTableOf, type Group, type GroupEdit } from './group_store.js';
+import type { JoinRequestRecord } from './group_store.js';
 import {
   JoinStatus,
   JoinType,
@@ -33,7 +34,8 @@ function joinTypeOf(group: Group): number {
   return group.record.joinType ?? JoinType.FREE;
 }
 
-function expired(request: JoinRequestRecord, nowMs: number): boolean {
+/** A pending request past JOIN_REQUEST_TTL_MS: no longer counted, shown as status 3. */
+export function expired(request: JoinRequestRecord, nowMs: number): boolean {
   return request.status === JoinStatus.PENDING && nowMs - request.createdMs > JOIN_REQUEST_TTL_MS;
 }
 
@@ -126,8 +128,22 @@ function requestsPrune(edit: GroupEdit, adding: number): void {
   }
 }
 
-/** GJRH: the owner or a manager accepts (the user joins, notice 105) or rejects a request.
- * The same decision again is 200; the other one 5; an expired request 19; none 253. */
+/** What GJRH may do with `request`: handle it, nothing (the same decision again: 200), or
+ * refuse: none 253, the other decision taken 5, expired 19. */
+export function joinHandleVerdict(
+  request: JoinRequestRecord | undefined,
+  accept: boolean,
+  nowMs: number,
+): 'handle' | 'unchanged' | ErrorCode {
+  if (request === undefined) return ErrorCode.NOT_EXIST;
+  const status = accept ? JoinStatus.ACCEPTED : JoinStatus.REJECTED;
+  if (request.status !== JoinStatus.PENDING) {
+    return request.status === status ? 'unchanged' : ErrorCode.NOT_MODIFIED;
+  }
+  return expired(request, nowMs) ? ErrorCode.FRIEND_REQUEST_OVERTIME : 'handle';
+}
+
+/** GJRH: the owner or a manager accepts (the user joins, notice 105) or rejects a request. */
 export function joinHandlePlan(
   services: ShardServices,
   edit: GroupEdit,
@@ -137,17 +153,15 @@ export function joinHandlePlan(
   const { group, atMs } = edit;
   if (!isManager(group.memberOf(operator))) return ErrorCode.NO_RIGHT;
   const request = group.requests.get(change.uid);
+  const verdict = joinHandleVerdict(request, change.accept, atMs);
+  if (verdict !== 'handle') return verdict;
   if (request === undefined) return ErrorCode.NOT_EXIST;
-  const status = change.accept ? JoinStatus.ACCEPTED : JoinStatus.REJECTED;
-  if (request.status !== JoinStatus.PENDING) {
-    return request.status === status ? 'unchanged' : ErrorCode.NOT_MODIFIED;
-  }
-  if (expired(request, atMs)) return ErrorCode.FRIEND_REQUEST_OVERTIME;
   let joined: Planned = 'unchanged';
   if (change.accept) {
     joined = membersJoin(services, edit, operator, freshOf(group, [change.uid]));
     if (typeof joined === 'number') return joined;
   }
+  const status = change.accept ? JoinStatus.ACCEPTED : JoinStatus.REJECTED;
   edit.requestPut({ ...request, status, handler: operator });
   const base = joined === 'unchanged' ? NOTHING : joined;
   return { ...base, after: () => requestsChangedPush(services, group, atMs) };
@@ -161,7 +175,7 @@ function requestsChangedPush(services: ShardServices, group: Group, version: num
 
 type RequestsCommand = Extract<GroupsCommand, { kind: 'joinRequests' }>;
 
-/** GJRP on the owner shard: requests changed after `version`, oldest change first, at most
+/** GJRP on the owner shard: requests changed after `version`, oldest change first, about
  * JOIN_REQUESTS_PULL_MAX (`more` says another pull from `version` has more). */
 export function joinRequestsServe(services: ShardServices, command: RequestsCommand): void {
   const { replyTo, gid, uid, version } = command;
@@ -175,7 +189,11 @@ export function joinRequestsServe(services: ShardServices, command: RequestsComm
   const changed = [...group.requests.values()]
     .filter((request) => request.updateDt > version)
     .sort((a, b) => a.updateDt - b.updateDt);
-  const page = changed.slice(0, JOIN_REQUESTS_PULL_MAX);
+  // A page ends between versions only: requests made by one GAM share one, and a pull from
+  // the page's version must not skip the rest of them.
+  let end = Math.min(changed.length, JOIN_REQUESTS_PULL_MAX);
+  while (end < changed.length && changed[end]?.updateDt === changed[end - 1]?.updateDt) end++;
+  const page = changed.slice(0, end);
   const nowMs = Date.now();
   const requests = page.map((request) => ({
     memberId: request.uid,

@@ -251,7 +251,8 @@ export function muteAllDecode(content: unknown): Result<GroupChange> {
   return gid === undefined || on === undefined ? bad : ok({ type: 'muteAll', gid, on });
 }
 
-/** GPGM and GJRP `{groupId, version}`: members (requests) changed after `version` (ms; anything else counts as 0). */
+/** GPGM and GJRP `{groupId, version}`: members (requests) changed after `version` (ms;
+ * anything else counts as 0). */
 export function membersPullDecode(content: unknown): Result<{ gid: string; version: number }> {
   const fields = asFields(content);
   const gid = gidOf(fields);
