@@ -18,7 +18,7 @@ import {
 } from './helpers/groups.js';
 import type { TestUser } from './helpers/users.js';
 
-const suite = groupSuite();
+const kit = groupSuite();
 
 interface RequestWire {
   readonly memberId: string;
@@ -44,8 +44,7 @@ const joinTypeSet = (user: TestUser, gid: string, value: unknown) =>
   codeOf(user, SubSignal.GMI, { groupId: gid, type: 4, value });
 
 describe('groups: join type and settings', () => {
-  it('GMI 4–6: owner and managers set them with notices 114–116; others 248; bad 251', async () => {
-    const { kit } = suite;
+  it('GMI 4–6: owner, managers set them (notices 114–116); others 248; bad 251', async () => {
     const owner = await kit.userOn(0, 'tcp');
     const manager = await kit.userOn(1, 'ws');
     const member = await kit.userOn(1, 'tcp');
@@ -85,7 +84,6 @@ describe('groups: join type and settings', () => {
 
 describe('groups: join requests', () => {
   it('GJR to a joinType-0 group joins at once (compat): notice 105, GMY lists it', async () => {
-    const { kit } = suite;
     const owner = await kit.userOn(0, 'tcp');
     const joiner = await kit.userOn(1, 'ws-compat');
     const gid = await groupCreate(owner, []);
@@ -105,7 +103,6 @@ describe('groups: join requests', () => {
   });
 
   it('joinType 1: GJR is pending, GJRN reaches owner and managers, GJRH accepts', async () => {
-    const { kit } = suite;
     const owner = await kit.userOn(0, 'tcp');
     const manager = await kit.userOn(1, 'tcp');
     const member = await kit.userOn(0, 'ws');
@@ -156,7 +153,6 @@ describe('groups: join requests', () => {
   });
 
   it('joinType 1: GAM by a normal member becomes requests; a rejected one stays out', async () => {
-    const { kit } = suite;
     const owner = await kit.userOn(1, 'tcp');
     const member = await kit.userOn(0, 'tcp');
     const invited = await kit.userOn(0, 'ws');
@@ -193,7 +189,6 @@ describe('groups: join requests', () => {
   });
 
   it('joinType 2: GJR and GAM by a normal member are 248; the owner still adds', async () => {
-    const { kit } = suite;
     const owner = await kit.userOn(0, 'ws');
     const member = await kit.userOn(1, 'ws-compat');
     const outsider = await kit.userOn(1, 'tcp');
@@ -212,7 +207,6 @@ describe('groups: join requests', () => {
   });
 
   it('GJR and GJRH bad input: 251', async () => {
-    const { kit } = suite;
     const owner = await kit.userOn(0, 'tcp');
     const gid = await groupCreate(owner, []);
     const long = 'r'.repeat(257);
@@ -226,14 +220,14 @@ describe('groups: join requests', () => {
   });
 
   it(`${JOIN_REQUESTS_PENDING_MAX} pending requests are accepted, one more is 251`, async () => {
-    const { kit } = suite;
     const owner = await kit.userOn(0, 'tcp');
     const member = await kit.userOn(1, 'tcp');
     const late = await kit.userOn(1, 'ws');
     const gid = await groupCreate(owner, [member]);
     await joinTypeSet(owner, gid, 1);
     const fakes = Array.from({ length: JOIN_REQUESTS_PENDING_MAX }, (_, i) => `fake${gid}x${i}`);
-    const add = (uids: string[]) => codeOf(member, SubSignal.GAM, { groupId: gid, groupMembers: uids });
+    const add = (uids: string[]) =>
+      codeOf(member, SubSignal.GAM, { groupId: gid, groupMembers: uids });
     assert.equal(await add(fakes.slice(0, JOIN_REQUESTS_PENDING_MAX - 1)), 0);
     assert.equal(await add(['onemore', 'andanother']), 251);
     assert.equal(await codeOf(late, SubSignal.GJR, { groupId: gid }), 0, 'the 500th');
@@ -257,8 +251,7 @@ describe('groups: join requests', () => {
     assert.equal(await add(['onemore']), 0);
   });
 
-  it('an offline member catches up on 114–116, the join and the alias notices in order', async () => {
-    const { kit } = suite;
+  it('an offline member catches up on 114–116, join and alias notices in order', async () => {
     const owner = await kit.userOn(0, 'tcp');
     const away = await kit.userOn(1, 'tcp');
     const asker = await kit.userOn(0, 'ws');

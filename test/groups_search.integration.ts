@@ -22,7 +22,7 @@ import {
 } from './helpers/groups.js';
 import type { TestUser } from './helpers/users.js';
 
-const suite = groupSuite();
+const kit = groupSuite();
 
 interface Found {
   readonly target: string;
@@ -55,8 +55,7 @@ const searchableSet = (user: TestUser, gid: string, value: number) =>
 const tokenNew = (): string => `tok${Math.random().toString(36).slice(2, 10)}`;
 
 describe('groups: member alias', () => {
-  it(`GMAL: a member sets an alias (notice 111, GPGM); ${GROUP_ALIAS_CHARS_MAX} chars ok`, async () => {
-    const { kit } = suite;
+  it(`GMAL sets one's alias (notice 111, GPGM); ${GROUP_ALIAS_CHARS_MAX} chars ok`, async () => {
     const owner = await kit.userOn(0, 'tcp');
     const member = await kit.userOn(1, 'ws-compat');
     const stranger = await kit.userOn(1, 'tcp');
@@ -98,7 +97,6 @@ describe('groups: member alias', () => {
 
 describe('groups: search', () => {
   it('GSR finds searchable groups by a name or word prefix, any case, on every shard', async () => {
-    const { kit } = suite;
     const owner = await kit.userOn(0, 'tcp');
     const seeker = await kit.userOn(1, 'ws-compat');
     const token = tokenNew();
@@ -140,8 +138,8 @@ describe('groups: search', () => {
     assert.deepEqual(await search(owner, '   '), []);
   });
 
-  it(`GSR pages of ${GROUP_SEARCH_RESULTS_MAX}; page ${GROUP_SEARCH_PAGES_MAX} and bad input are 251`, async () => {
-    const { kit } = suite;
+  const pages = `${GROUP_SEARCH_RESULTS_MAX}; page ${GROUP_SEARCH_PAGES_MAX}`;
+  it(`GSR pages of ${pages} and bad input are 251`, async () => {
     const owner = await kit.userOn(1, 'tcp');
     const token = tokenNew();
     const total = GROUP_SEARCH_RESULTS_MAX + 5;
@@ -170,7 +168,6 @@ describe('groups: search', () => {
 
 describe('groups: my groups', () => {
   it('GMY lists the groups a user is in, from its own shard, over compat and native', async () => {
-    const { kit } = suite;
     const owner = await kit.userOn(0, 'ws-compat');
     const member = await kit.userOn(1, 'tcp');
     assert.deepEqual(await myGroups(member), []);
@@ -187,7 +184,7 @@ describe('groups: my groups', () => {
 
 describe('groups: a restart keeps the new state', () => {
   it('aliases, join requests, settings, the name index and user groups survive', async () => {
-    const { kit, server } = suite;
+    const { server } = kit;
     const owner = await kit.userOn(0, 'tcp');
     const member = await kit.userOn(1, 'tcp');
     const asker = await kit.userOn(1, 'ws');

@@ -16,12 +16,25 @@ import { text, userConnect, type TestUser, type UserOptions } from './users.js';
 
 /** Users connected by a test file, closed together at its end; their pushes are recorded. */
 export class GroupKit {
-  readonly partitions: PartitionMap;
   readonly opened: TestUser[] = [];
   private readonly pushes = new Map<TestUser, Notification[]>();
+  private started: { server: TestServer; partitions: PartitionMap } | undefined;
 
-  constructor(readonly server: TestServer) {
-    this.partitions = new PartitionMap(server.ports.shards);
+  /** Without a server, the kit is bound to one later (groupSuite). */
+  constructor(server?: TestServer) {
+    if (server !== undefined) this.bind(server);
+  }
+
+  bind(server: TestServer): void {
+    this.started = { server, partitions: new PartitionMap(server.ports.shards) };
+  }
+
+  get server(): TestServer {
+    return this.boundOrThrow().server;
+  }
+
+  get partitions(): PartitionMap {
+    return this.boundOrThrow().partitions;
   }
 
   /** A connected user owned by `shard`. */
@@ -55,38 +68,29 @@ export class GroupKit {
     this.opened.push(user);
     return user;
   }
+
+  private boundOrThrow(): { server: TestServer; partitions: PartitionMap } {
+    if (this.started === undefined) throw new Error('GroupKit used before its server started');
+    return this.started;
+  }
 }
 
-/** The server and kit of a test file: started before its tests, stopped and removed after. */
-export interface GroupSuite {
-  readonly server: TestServer;
-  readonly kit: GroupKit;
-}
-
-export function groupSuite(options: TestServerOptions = { shards: 2 }): GroupSuite {
-  let started: GroupSuite | undefined;
+/** The kit of a test file: its server is started before the file's tests (2 shards by default)
+ * and stopped and removed after them, with every user the kit opened closed first. */
+export function groupSuite(options: TestServerOptions = { shards: 2 }): GroupKit {
+  const kit = new GroupKit();
+  let server: TestServer | undefined;
   before(async () => {
-    const server = await serverStart(options);
-    started = { server, kit: new GroupKit(server) };
+    server = await serverStart(options);
+    kit.bind(server);
   });
   after(async () => {
-    if (started === undefined) return;
-    started.kit.closeAll();
-    await started.server.stop();
-    started.server.cleanup();
+    if (server === undefined) return;
+    kit.closeAll();
+    await server.stop();
+    server.cleanup();
   });
-  const get = (): GroupSuite => {
-    if (started === undefined) throw new Error('groupSuite used outside its tests');
-    return started;
-  };
-  return {
-    get server() {
-      return get().server;
-    },
-    get kit() {
-      return get().kit;
-    },
-  };
+  return kit;
 }
 
 /** The code of a request's answer (0 = ok). */
