@@ -150,10 +150,46 @@ export const GATHER_TIMEOUT_MS = 3_000;
 /** Questions to other shards waiting for answers, per shard; beyond it they fail at once. */
 export const GATHERS_PENDING_MAX = 4096;
 
+/** A join request (GJR, or GAM by a normal member of a joinType-1 group) can be accepted for
+ * this long; later GJRH answers 19 (overtime) and the next request drops it. */
+export const JOIN_REQUEST_TTL_MS = 7 * 24 * 3600_000;
+/** Pending (unexpired, unhandled) join requests of one group; one more is 251. Bounds what the
+ * owner and managers must review and what GJRP returns. */
+export const JOIN_REQUESTS_PENDING_MAX = 500;
+/** Join requests kept per group, handled ones included (oldest handled dropped first). */
+export const JOIN_REQUESTS_KEPT_MAX = 2000;
+/** Requests in one GJRP answer; the client pulls again from the answer's `version`. A page
+ * never splits the requests of one GAM (one version), so it may hold up to
+ * JOIN_REQUESTS_PENDING_MAX − 1 more. */
+export const JOIN_REQUESTS_PULL_MAX = 200;
+/** Longest join-request reason. */
+export const JOIN_REQUEST_REASON_CHARS_MAX = 256;
+/** Longest member alias in a group (GMAL). */
+export const GROUP_ALIAS_CHARS_MAX = 64;
+/** Groups in one GSR answer (one page). */
+export const GROUP_SEARCH_RESULTS_MAX = 20;
+/** GSR pages: each shard returns up to pages × results, so the page number is bounded. */
+export const GROUP_SEARCH_PAGES_MAX = 5;
+/** Name-index keys one shard reads for one GSR: a common prefix costs at most this much. */
+export const GROUP_SEARCH_SCAN_MAX = 2000;
+/** Name-index keys per group: the whole name and the starts of its first words. */
+export const GROUP_NAME_INDEX_KEYS_MAX = 8;
+
 assert(GROUP_MEMBERS_MAX <= MENTIONED_TARGETS_MAX, 'a message can mention every member');
 assert(
   GROUP_MEMBERS_MAX * (USER_ID_CHARS_MAX + 3) * 2 < PULL_PAGE_BYTES_MAX,
   'a notice naming every member (Base64 JSON) fits in a pull page',
+);
+assert(JOIN_REQUESTS_PENDING_MAX < JOIN_REQUESTS_KEPT_MAX, 'pending requests always fit');
+assert(
+  (JOIN_REQUESTS_PULL_MAX + JOIN_REQUESTS_PENDING_MAX) *
+    (JOIN_REQUEST_REASON_CHARS_MAX + 3 * USER_ID_CHARS_MAX + 64) * 2 < PULL_PAGE_BYTES_MAX,
+  'a GJRP answer fits in a pull page',
+);
+assert(GROUP_NAME_CHARS_MAX * 4 < 1000, 'an indexed group name fits an LMDB key');
+assert(
+  GROUP_SEARCH_RESULTS_MAX * GROUP_SEARCH_PAGES_MAX <= GROUP_SEARCH_SCAN_MAX,
+  'a shard can fill the last page',
 );
 
 // --- Friends and users (over a limit → INVALID_PARAMETER 251) ---

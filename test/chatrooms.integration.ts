@@ -3,26 +3,14 @@
 // with 20, the history window bounded at CHATROOM_HISTORY_MAX, quit, and a restart.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { MagpieError, type ReceivedMessage, type Transport } from '../src/client/index.js';
 import { CHATROOM_HISTORY_MAX } from '../src/limits.js';
 import { SubSignal } from '../src/protocol/signals.js';
-import { eventually, GroupKit, sleep } from './helpers/groups.js';
-import { serverStart, type TestServer } from './helpers/server.js';
-import { text, userConnect, type TestUser } from './helpers/users.js';
+import { eventually, groupSuite, sleep } from './helpers/groups.js';
+import { text, type TestUser } from './helpers/users.js';
 
-let server: TestServer;
-let kit: GroupKit;
-
-before(async () => {
-  server = await serverStart({ shards: 2 });
-  kit = new GroupKit(server);
-});
-after(async () => {
-  kit.closeAll();
-  await server.stop();
-  server.cleanup();
-});
+const kit = groupSuite();
 
 interface Member {
   readonly user: TestUser;
@@ -198,11 +186,10 @@ describe('chatrooms: restart', () => {
     await join(b, roomId);
     for (let i = 0; i < 3; i++) await a.user.client.send(roomSay(roomId, `keep ${i}`));
     kit.closeAll();
-    assert.equal(await server.stop(), 0);
-    await server.restart();
-    const a2 = listen(await userConnect(server, { transport: 'tcp', mobile: a.user.mobile }));
-    const b2 = listen(await userConnect(server, { transport: 'ws-compat', mobile: b.user.mobile }));
-    kit.opened.push(a2.user, b2.user);
+    assert.equal(await kit.server.stop(), 0);
+    await kit.server.restart();
+    const a2 = listen(await kit.connect({ transport: 'tcp', mobile: a.user.mobile }));
+    const b2 = listen(await kit.connect({ transport: 'ws-compat', mobile: b.user.mobile }));
     const { code, page } = await history(b2, roomId, '0', 10);
     assert.equal(code, 0);
     assert.deepEqual(bodiesOf(page), ['keep 2', 'keep 1', 'keep 0']);

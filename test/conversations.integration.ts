@@ -3,26 +3,14 @@
 // device that was offline); pin, do-not-disturb and draft; pulls by version; bad settings.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Notification } from '../src/client/index.js';
 import { CONVERSATION_DRAFT_CHARS_MAX } from '../src/limits.js';
 import { SubSignal } from '../src/protocol/signals.js';
-import { eventually, GroupKit, groupCreate, say } from './helpers/groups.js';
-import { serverStart, type TestServer } from './helpers/server.js';
-import { mobileNext, text, userConnect, type TestUser } from './helpers/users.js';
+import { eventually, groupCreate, groupSuite, say } from './helpers/groups.js';
+import { mobileNext, text, type TestUser } from './helpers/users.js';
 
-let server: TestServer;
-let kit: GroupKit;
-
-before(async () => {
-  server = await serverStart({ shards: 2 });
-  kit = new GroupKit(server);
-});
-after(async () => {
-  kit.closeAll();
-  await server.stop();
-  server.cleanup();
-});
+const kit = groupSuite();
 
 interface Row {
   conversation: { type: number; target: string; line: number };
@@ -56,9 +44,8 @@ function pushesOf(user: TestUser): Notification[] {
 describe('conversations: list', () => {
   it('unread counts others\' messages; a read report resets it on every device', async () => {
     const mobile = mobileNext();
-    const phone = await userConnect(server, { transport: 'tcp', mobile, deviceId: 'phone' });
-    const web = await userConnect(server, { transport: 'ws-compat', mobile, deviceId: 'web' });
-    kit.opened.push(phone, web);
+    const phone = await kit.connect({ transport: 'tcp', mobile, deviceId: 'phone' });
+    const web = await kit.connect({ transport: 'ws-compat', mobile, deviceId: 'web' });
     const peer = await kit.userOn(1, 'ws');
     const webPushes = pushesOf(web);
     const conversation = { type: 0, target: phone.uid, line: 0 };
@@ -78,8 +65,7 @@ describe('conversations: list', () => {
     assert.equal(after?.unread, 0);
     assert.equal(String(after?.readUid), second.messageUid);
     // A device that was offline learns it from a pull.
-    const tablet = await userConnect(server, { transport: 'ws', mobile, deviceId: 'tablet' });
-    kit.opened.push(tablet);
+    const tablet = await kit.connect({ transport: 'ws', mobile, deviceId: 'tablet' });
     assert.equal((await rowOf(tablet, peer.uid))?.unread, 0);
   });
 
@@ -120,9 +106,8 @@ describe('conversations: list', () => {
 
   it('pin, do-not-disturb and draft reach other devices; pulls by version', async () => {
     const mobile = mobileNext();
-    const phone = await userConnect(server, { transport: 'ws', mobile, deviceId: 'p' });
-    const web = await userConnect(server, { transport: 'ws-compat', mobile, deviceId: 'w' });
-    kit.opened.push(phone, web);
+    const phone = await kit.connect({ transport: 'ws', mobile, deviceId: 'p' });
+    const web = await kit.connect({ transport: 'ws-compat', mobile, deviceId: 'w' });
     const webPushes = pushesOf(web);
     const start = await listOf(phone);
     const conversation = { type: 0, target: 'friendx', line: 0 };

@@ -3,7 +3,7 @@
 // version; rights, window and type errors; reactions across shards in pulls; quote round trip.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Notification } from '../src/client/index.js';
 import { ContentType, SubSignal } from '../src/protocol/signals.js';
 import { editRefusal } from '../src/features/message_edit.js';
@@ -14,22 +14,10 @@ import {
 } from '../src/limits.js';
 import { reactionsAfter } from '../src/features/reactions.js';
 import type { StoredMessage } from '../src/store/records.js';
-import { eventually, GroupKit, groupCreate, say, syncUntil } from './helpers/groups.js';
-import { serverStart, type TestServer } from './helpers/server.js';
-import { mobileNext, text, userConnect, type TestUser } from './helpers/users.js';
+import { eventually, groupCreate, groupSuite, say, syncUntil } from './helpers/groups.js';
+import { mobileNext, text, type TestUser } from './helpers/users.js';
 
-let server: TestServer;
-let kit: GroupKit;
-
-before(async () => {
-  server = await serverStart({ shards: 2 });
-  kit = new GroupKit(server);
-});
-after(async () => {
-  kit.closeAll();
-  await server.stop();
-  server.cleanup();
-});
+const kit = groupSuite();
 
 function pushesOf(user: TestUser): Notification[] {
   const pushes: Notification[] = [];
@@ -123,15 +111,13 @@ describe('edit', () => {
   it('an offline device sees the original replaced and the edit at the head', async () => {
     const mobile = mobileNext();
     const sender = await kit.userOn(1, 'ws');
-    const phone = await userConnect(server, { transport: 'tcp', mobile, deviceId: 'phone' });
-    kit.opened.push(phone);
+    const phone = await kit.connect({ transport: 'tcp', mobile, deviceId: 'phone' });
     const ack = await sender.client.send(to(phone.uid, 'draft'));
     await eventually(() => phone.received.length === 1, 'delivered');
     phone.client.close();
     assert.equal((await edit(sender, ack.messageUid, 'final')).code, 0);
     const options = { transport: 'ws-compat', mobile, deviceId: 'laptop' } as const;
-    const laptop = await userConnect(server, options);
-    kit.opened.push(laptop);
+    const laptop = await kit.connect(options);
     await syncUntil(laptop, () => laptop.received.length >= 2, 'full sync');
     assert.deepEqual(bodiesOf(laptop, ack.messageUid), ['final', 'final']);
   });

@@ -2,14 +2,15 @@
 // shards over every transport, dedupe, rights, kick/quit/dismiss/mute notices, GPGI and GPGM.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { GROUP_NAME_CHARS_MAX } from '../src/limits.js';
 import { SubSignal } from '../src/protocol/signals.js';
 import {
   bodies,
   eventually,
-  GroupKit,
   groupCreate,
+  GroupKit,
+  groupSuite,
   noticeWait,
   ofType,
   say,
@@ -17,21 +18,9 @@ import {
   sleep,
   syncUntil,
 } from './helpers/groups.js';
-import { serverStart, type TestServer } from './helpers/server.js';
-import { mobileNext, userConnect, type TestUser } from './helpers/users.js';
+import { mobileNext, type TestUser } from './helpers/users.js';
 
-let server: TestServer;
-let kit: GroupKit;
-
-before(async () => {
-  server = await serverStart({ shards: 2 });
-  kit = new GroupKit(server);
-});
-after(async () => {
-  kit.closeAll();
-  await server.stop();
-  server.cleanup();
-});
+const kit = groupSuite();
 
 const userOn = (shard: number, transport: Parameters<GroupKit['userOn']>[1]) =>
   kit.userOn(shard, transport);
@@ -112,13 +101,12 @@ describe('groups: create and fan-out', () => {
 
   it('the sending device gets no MN for its own message; its other device does', async () => {
     const mobile = mobileNext();
-    const phone = await userConnect(server, { transport: 'tcp', mobile, deviceId: 'phone' });
-    const laptop = await userConnect(server, {
+    const phone = await kit.connect({ transport: 'tcp', mobile, deviceId: 'phone' });
+    const laptop = await kit.connect({
       transport: 'ws-compat',
       mobile,
       deviceId: 'laptop',
     });
-    kit.opened.push(phone, laptop);
     const peer = await userOn(1 - kit.partitions.shardOf(phone.uid), 'tcp');
     const gid = await groupCreate(phone, [peer]);
     await noticeWait(laptop, gid, 104);

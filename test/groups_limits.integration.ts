@@ -2,26 +2,22 @@
 // groups-per-user limits (limit and limit + 1), bad input, and a 500-member group.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { login } from '../src/client/index.js';
 import { GROUP_MEMBERS_MAX, GROUPS_PER_USER_MAX } from '../src/limits.js';
 import { SubSignal } from '../src/protocol/signals.js';
-import { bodies, eventually, GroupKit, groupCreate, noticeWait, say } from './helpers/groups.js';
-import { serverStart, type TestServer } from './helpers/server.js';
-import { mobileNext, userConnect, type TestUser } from './helpers/users.js';
+import {
+  bodies,
+  eventually,
+  groupCreate,
+  GroupKit,
+  groupSuite,
+  noticeWait,
+  say,
+} from './helpers/groups.js';
+import { mobileNext, type TestUser } from './helpers/users.js';
 
-let server: TestServer;
-let kit: GroupKit;
-
-before(async () => {
-  server = await serverStart({ shards: 2 });
-  kit = new GroupKit(server);
-});
-after(async () => {
-  kit.closeAll();
-  await server.stop();
-  server.cleanup();
-});
+const kit = groupSuite();
 
 const userOn = (shard: number, transport: Parameters<GroupKit['userOn']>[1]) =>
   kit.userOn(shard, transport);
@@ -43,8 +39,7 @@ describe('groups: catch-up and limits', () => {
     await owner.client.request(SubSignal.GMA, { groupId: gid, value: 0 });
     await owner.client.request(SubSignal.GKM, { groupId: gid, memberIds: [other.uid] });
     await owner.client.send(say(gid, 'three'));
-    const again = await userConnect(server, { transport: 'ws-compat', mobile: away.mobile });
-    kit.opened.push(again);
+    const again = await kit.connect({ transport: 'ws-compat', mobile: away.mobile });
     await eventually(() => bodies(again, gid).includes('three'), 'caught up');
     const seen = again.received
       .filter((m) => m.target === gid)
@@ -120,7 +115,9 @@ describe('groups: catch-up and limits', () => {
     const uids: string[] = [];
     const logins = Array.from({ length: 500 - connected.length }, () => mobileNext());
     for (let i = 0; i < logins.length; i += 25) {
-      const batch = logins.slice(i, i + 25).map((mobile) => login(server.httpBase, mobile, 'idle'));
+      const batch = logins
+        .slice(i, i + 25)
+        .map((mobile) => login(kit.server.httpBase, mobile, 'idle'));
       for (const result of await Promise.all(batch)) uids.push(result.userId);
     }
     const started = Date.now();

@@ -3,25 +3,13 @@
 // pages and history show type 80; rights (248), unknown uids (253); group owners and managers.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Notification, Transport } from '../src/client/index.js';
 import { SubSignal } from '../src/protocol/signals.js';
-import { eventually, GroupKit, groupCreate, say, syncUntil } from './helpers/groups.js';
-import { serverStart, type TestServer } from './helpers/server.js';
-import { mobileNext, text, userConnect, type TestUser } from './helpers/users.js';
+import { eventually, groupCreate, groupSuite, say, syncUntil } from './helpers/groups.js';
+import { mobileNext, text, type TestUser } from './helpers/users.js';
 
-let server: TestServer;
-let kit: GroupKit;
-
-before(async () => {
-  server = await serverStart({ shards: 2 });
-  kit = new GroupKit(server);
-});
-after(async () => {
-  kit.closeAll();
-  await server.stop();
-  server.cleanup();
-});
+const kit = groupSuite();
 
 function pushesOf(user: TestUser): Notification[] {
   const pushes: Notification[] = [];
@@ -87,27 +75,24 @@ describe('recall: 1:1', () => {
   it('an offline device sees the original replaced and the recall at the head', async () => {
     const mobile = mobileNext();
     const sender = await kit.userOn(0, 'tcp');
-    const phone = await userConnect(server, { transport: 'tcp', mobile, deviceId: 'phone' });
-    kit.opened.push(phone);
+    const phone = await kit.connect({ transport: 'tcp', mobile, deviceId: 'phone' });
     const ack = await sender.client.send(to(phone.uid, 'secret'));
     await eventually(() => phone.received.length === 1, 'delivered');
     phone.client.close();
     assert.equal(await recall(sender, ack.messageUid), 0);
-    const laptop = await userConnect(server, { transport: 'ws', mobile, deviceId: 'laptop' });
-    kit.opened.push(laptop);
+    const laptop = await kit.connect({ transport: 'ws', mobile, deviceId: 'laptop' });
     await syncUntil(laptop, () => laptop.received.length >= 2, 'full sync');
     // Seq 1 (the original) now reads type 80, and seq 2 files the recall again.
     assert.deepEqual(laptop.received.map((m) => [m.messageUid, m.content.type]), [
       [ack.messageUid, 80],
       [ack.messageUid, 80],
     ]);
-    const resumed = await userConnect(server, {
+    const resumed = await kit.connect({
       transport: 'ws',
       mobile,
       deviceId: 'phone',
       lastSeq: 1,
     });
-    kit.opened.push(resumed);
     await syncUntil(resumed, () => resumed.received.length >= 1, 'resume');
     assert.equal(resumed.received[0]?.content.type, 80);
   });
@@ -128,9 +113,8 @@ describe('recall: 1:1', () => {
 
   it('the recalling device gets no RMN; the sender\'s other device does', async () => {
     const mobile = mobileNext();
-    const phone = await userConnect(server, { transport: 'tcp', mobile, deviceId: 'p' });
-    const tablet = await userConnect(server, { transport: 'ws-compat', mobile, deviceId: 't' });
-    kit.opened.push(phone, tablet);
+    const phone = await kit.connect({ transport: 'tcp', mobile, deviceId: 'p' });
+    const tablet = await kit.connect({ transport: 'ws-compat', mobile, deviceId: 't' });
     const peer = await kit.userOn(1, 'tcp');
     const phonePushes = pushesOf(phone);
     const tabletPushes = pushesOf(tablet);

@@ -3,25 +3,13 @@
 // N of M" and who; bad and unknown reports are refused.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Notification } from '../src/client/index.js';
 import { SubSignal } from '../src/protocol/signals.js';
-import { eventually, GroupKit, groupCreate, say, syncUntil } from './helpers/groups.js';
-import { serverStart, type TestServer } from './helpers/server.js';
+import { eventually, groupCreate, groupSuite, say, syncUntil } from './helpers/groups.js';
 import { text, type TestUser } from './helpers/users.js';
 
-let server: TestServer;
-let kit: GroupKit;
-
-before(async () => {
-  server = await serverStart({ shards: 2 });
-  kit = new GroupKit(server);
-});
-after(async () => {
-  kit.closeAll();
-  await server.stop();
-  server.cleanup();
-});
+const kit = groupSuite();
 
 function pushesOf(user: TestUser): Notification[] {
   const pushes: Notification[] = [];

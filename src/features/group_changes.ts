@@ -9,13 +9,16 @@ import type { Effect } from '../router/effects.js';
 import { effectsCommit } from '../shard/effects_commit.js';
 import { reply } from '../shard/replies.js';
 import type { ShardServices } from '../shard/services.js';
-import { createPlan, addPlan, dismissPlan, kickPlan, quitPlan } from './group_membership.js';
+import { createPlan, dismissPlan, kickPlan, quitPlan } from './group_membership.js';
 import { noticeAppend } from './group_notices.js';
+import { addByJoinTypePlan, joinHandlePlan, joinRequestPlan } from './group_join.js';
 import {
+  aliasPlan,
   managersPlan,
   modifyPlan,
   muteAllPlan,
   muteMembersPlan,
+  settingPlan,
   transferPlan,
 } from './group_settings.js';
 import { GroupEdit, groupTableOf, type Group, type GroupRecord } from './group_store.js';
@@ -37,10 +40,12 @@ export function groupChangeServe(services: ShardServices, command: ChangeCommand
     if (found === undefined || found.record.dismissed) return answer(ErrorCode.NOT_EXIST);
     if (found.stale) return answer(ErrorCode.SHARD_UNAVAILABLE);
     if (found.inFlight >= GROUP_IN_FLIGHT_MAX) return answer(ErrorCode.MAILBOX_FULL);
-    if (found.memberOf(operator) === undefined) return answer(ErrorCode.NOT_IN_GROUP);
+    // Asking to join is the one change a non-member makes.
+    const member = found.memberOf(operator) !== undefined;
+    if (!member && change.type !== 'joinRequest') return answer(ErrorCode.NOT_IN_GROUP);
     group = found;
   }
-  const edit = new GroupEdit(table.dbs, group);
+  const edit = new GroupEdit(table.dbs, group, change.type === 'create');
   const planned = changePlan(services, edit, operator, change);
   if (planned === 'unchanged') return answer(ErrorCode.OK);
   if (typeof planned === 'number') return answer(planned);
@@ -59,13 +64,14 @@ export function groupChangeServe(services: ShardServices, command: ChangeCommand
     effects.push({ kind: 'state', owner: uid, op: { feature: 'groups', kind: 'left', gid } });
   }
   // GC answers the new gid to native clients; the original client learns it from the notice.
-  const result =
-    change.type === 'create' && replyTo.profile === 'native' ? { code: 200, gid } : undefined;
+  const created = change.type === 'create' && replyTo.profile === 'native';
+  const result = created ? { code: 200, gid } : planned.result;
   group.inFlight++;
   effectsCommit(services, effects, edit.finish(), (code) => {
     if (code !== ErrorCode.OK) group.stale = true;
     table.settled(group);
     answer(code, code === ErrorCode.OK ? result : undefined);
+    if (code === ErrorCode.OK) planned.after?.();
   });
 }
 
@@ -83,6 +89,9 @@ function recordNew(change: Extract<GroupChange, { type: 'create' }>, owner: stri
     createdMs: now,
     updateDt: 0,
     joins: 0,
+    joinType: 0,
+    privateChat: 0,
+    searchable: 0,
   };
 }
 
@@ -96,7 +105,7 @@ function changePlan(
     case 'create':
       return createPlan(services, edit, operator, change);
     case 'add':
-      return addPlan(services, edit, operator, change);
+      return addByJoinTypePlan(services, edit, operator, change);
     case 'kick':
       return kickPlan(services, edit, operator, change);
     case 'quit':
@@ -113,6 +122,14 @@ function changePlan(
       return muteMembersPlan(services, edit, operator, change);
     case 'muteAll':
       return muteAllPlan(services, edit, operator, change);
+    case 'setting':
+      return settingPlan(services, edit, operator, change);
+    case 'alias':
+      return aliasPlan(services, edit, operator, change);
+    case 'joinRequest':
+      return joinRequestPlan(services, edit, operator, change);
+    case 'joinHandle':
+      return joinHandlePlan(services, edit, operator, change);
     default:
       return assertNever(change);
   }

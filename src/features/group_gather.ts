@@ -1,11 +1,14 @@
-// Questions for several shards at once (GPGI's group infos, "is this user in too many groups?"):
-// asked with one command per shard, answered back to the asking shard, gathered under a request
-// id until every shard answered or GATHER_TIMEOUT_MS passed. Not durable, like every command.
+// Questions for several shards at once (GPGI's group infos, GSR's name search, "is this user in
+// too many groups?"): asked with one command per shard, answered back to the asking shard,
+// gathered under a request id until every shard answered or GATHER_TIMEOUT_MS passed. Not
+// durable, like every command.
 
+import { assertNever } from '../errors.js';
 import { GATHER_TIMEOUT_MS, GATHERS_PENDING_MAX } from '../limits.js';
 import type { ShardServices } from '../shard/services.js';
 import { groupTableOf } from './group_store.js';
-import type { GatherPart, GatherQuery, GroupInfoWire, GroupsCommand } from './group_types.js';
+import { infosLocal, searchLocal } from './group_search.js';
+import type { GatherPart, GatherQuery, GroupsCommand } from './group_types.js';
 
 /** `complete` is false when some shard did not answer in time (or too many were pending). */
 export type GatherDone = (parts: readonly GatherPart[], complete: boolean) => void;
@@ -103,29 +106,17 @@ export function gatherAnswered(
 }
 
 function gatherAnswerLocal(services: ShardServices, query: GatherQuery): GatherPart {
-  const table = groupTableOf(services);
   switch (query.type) {
-    case 'infos': {
-      const infos: GroupInfoWire[] = [];
-      for (const gid of query.gids) {
-        const group = table.get(gid);
-        if (group === undefined || group.record.dismissed) continue;
-        const { record } = group;
-        infos.push({
-          target: record.gid,
-          name: record.name,
-          portrait: record.portrait,
-          owner: record.owner,
-          type: record.type,
-          memberCount: group.activeMembers().length,
-          extra: record.extra,
-          updateDt: record.updateDt,
-        });
-      }
-      return { type: 'infos', infos };
-    }
-    case 'full':
+    case 'infos':
+      return { type: 'infos', infos: infosLocal(services, query.gids) };
+    case 'full': {
+      const table = groupTableOf(services);
       return { type: 'full', uids: query.uids.filter((uid) => table.userFull(uid)) };
+    }
+    case 'search':
+      return { type: 'search', infos: searchLocal(services, query.keyword, query.limit) };
+    default:
+      return assertNever(query);
   }
 }
 

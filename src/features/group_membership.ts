@@ -44,12 +44,27 @@ export function addPlan(
   if (group.record.type === GROUP_TYPE_RESTRICTED && !isManager(group.memberOf(operator))) {
     return ErrorCode.NO_RIGHT;
   }
-  const fresh = change.uids.filter((uid) => group.memberOf(uid) === undefined);
+  return membersJoin(services, edit, operator, freshOf(group, change.uids));
+}
+
+/** The users of `uids` who are not active members. */
+export function freshOf(group: Group, uids: readonly string[]): string[] {
+  return uids.filter((uid) => group.memberOf(uid) === undefined);
+}
+
+/** `fresh` (no active member among them) join as normal members: notice 105 to everyone. */
+export function membersJoin(
+  services: ShardServices,
+  edit: GroupEdit,
+  operator: string,
+  fresh: readonly string[],
+): Planned {
+  const { group } = edit;
   if (fresh.length === 0) return 'unchanged';
   if (group.activeMembers().length + fresh.length > GROUP_MEMBERS_MAX)
     return ErrorCode.INVALID_PARAMETER;
   for (const uid of fresh) edit.memberSet(uid, MemberType.NORMAL);
-  const notice = noticeMessage(services, change.gid, operator, ContentType.GROUP_ADD, {
+  const notice = noticeMessage(services, group.record.gid, operator, ContentType.GROUP_ADD, {
     ms: fresh,
   });
   return { notices: [notice], receivers: [...group.activeMembers()], joined: fresh, left: [] };

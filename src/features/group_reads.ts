@@ -1,17 +1,21 @@
 // Group reads: GPGI (infos of any groups, gathered from their owner shards by the asking shard;
-// never fails: unknown groups are left out, trouble answers `[]`) and GPGM (a group's members
-// changed after a version, served by the owner shard, removed members included as type 4).
+// never fails: unknown groups are left out, trouble answers `[]`), GPGM (a group's members
+// changed after a version, served by the owner shard, removed members included as type 4), GJRP
+// routed to the owner shard, GSR (search, gathered from every shard) and GMY (my groups).
 
 import { ErrorCode } from '../errors.js';
+import { GROUP_SEARCH_RESULTS_MAX } from '../limits.js';
 import { SubSignal } from '../protocol/signals.js';
 import { reply, replyToOf } from '../shard/replies.js';
 import type { ShardServices } from '../shard/services.js';
 import type { Inbound, Session } from '../transport/session.js';
 import { commandSend } from './commands.js';
 import { gatherRun, idsByShard } from './group_gather.js';
-import { infosDecode, membersPullDecode } from './group_requests.js';
+import { infosDecode, membersPullDecode, searchDecode } from './group_requests.js';
+import { searchOrder } from './group_search.js';
 import { groupTableOf } from './group_store.js';
 import type { GatherQuery, GroupInfoWire, GroupsCommand } from './group_types.js';
+import type { PublishHandler } from './registry.js';
 
 export function groupInfosServe(services: ShardServices, session: Session, frame: Inbound): void {
   const replyTo = replyToOf(services, session, frame);
@@ -35,14 +39,20 @@ export function groupInfosServe(services: ShardServices, session: Session, frame
   });
 }
 
-export function groupMembersRoute(services: ShardServices, session: Session, frame: Inbound): void {
-  const replyTo = replyToOf(services, session, frame);
-  const request = membersPullDecode(frame.content);
-  if (!request.ok) return reply(services, replyTo, SubSignal.GPGM, request.code);
-  const { gid, version } = request.value;
-  const uid = session.uid as string;
-  commandSend(services, gid, { feature: 'groups', kind: 'members', replyTo, gid, uid, version });
+/** GPGM and GJRP `{groupId, version}`: served by the group's owner shard. */
+function pullRoute(kind: 'members' | 'joinRequests', subSignal: number): PublishHandler {
+  return (services, session, frame) => {
+    const replyTo = replyToOf(services, session, frame);
+    const request = membersPullDecode(frame.content);
+    if (!request.ok) return reply(services, replyTo, subSignal, request.code);
+    const { gid, version } = request.value;
+    const uid = session.uid as string;
+    commandSend(services, gid, { feature: 'groups', kind, replyTo, gid, uid, version });
+  };
 }
+
+export const groupMembersRoute = pullRoute('members', SubSignal.GPGM);
+export const joinRequestsRoute = pullRoute('joinRequests', SubSignal.GJRP);
 
 type MembersCommand = Extract<GroupsCommand, { kind: 'members' }>;
 
@@ -61,4 +71,32 @@ export function groupMembersServe(services: ShardServices, command: MembersComma
     members.push({ memberId, alias: member.alias, type: member.type, updateDt: member.updateDt });
   }
   reply(services, replyTo, SubSignal.GPGM, ErrorCode.OK, members);
+}
+
+/** GSR: every shard's first matches up to the page's end, merged in search order. */
+export function groupSearchServe(services: ShardServices, session: Session, frame: Inbound): void {
+  const replyTo = replyToOf(services, session, frame);
+  const request = searchDecode(frame.content);
+  if (!request.ok) return reply(services, replyTo, SubSignal.GSR, request.code);
+  const { keyword, page } = request.value;
+  if (keyword === '') return reply(services, replyTo, SubSignal.GSR, ErrorCode.OK, []);
+  const limit = (page + 1) * GROUP_SEARCH_RESULTS_MAX;
+  const queries = new Map<number, GatherQuery>();
+  for (let shard = 0; shard < services.partitions.shardCount; shard++) {
+    queries.set(shard, { type: 'search', keyword, limit });
+  }
+  gatherRun(services, queries, (parts) => {
+    const found: GroupInfoWire[] = [];
+    for (const part of parts) if (part.type === 'search') found.push(...part.infos);
+    found.sort((a, b) => searchOrder({ name: a.name, key: a.target }, { ...b, key: b.target }));
+    const infos = found.slice(page * GROUP_SEARCH_RESULTS_MAX, limit);
+    reply(services, replyTo, SubSignal.GSR, ErrorCode.OK, infos);
+  });
+}
+
+/** GMY: the user's groups from `user_groups` on the user's own shard (where sessions live). */
+export function myGroupsServe(services: ShardServices, session: Session, frame: Inbound): void {
+  const replyTo = replyToOf(services, session, frame);
+  const groups = groupTableOf(services).userGroupsOf(session.uid as string);
+  reply(services, replyTo, SubSignal.GMY, ErrorCode.OK, groups);
 }

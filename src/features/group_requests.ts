@@ -1,18 +1,32 @@
-// Decoders of the group requests (PROTOCOL.md §7 and Magpie's GSM, GTO, GMM, GMA): untrusted
+// Decoders of the group requests (PROTOCOL.md §7 and Magpie's GSM, GTO, GMM, GMA, GJR, GJRH,
+// GMAL, GSR): untrusted
 // content in, a typed GroupChange or an error code out (251 for a bad or over-limit value).
 // Nothing here throws; ids are printable ASCII so that they order safely inside LMDB keys.
 
 import { ErrorCode, fail, ok, type Result } from '../errors.js';
 import {
+  GROUP_ALIAS_CHARS_MAX,
   GROUP_EXTRA_CHARS_MAX,
   GROUP_INFOS_PER_REQUEST_MAX,
   GROUP_MEMBERS_MAX,
   GROUP_NAME_CHARS_MAX,
   GROUP_PORTRAIT_CHARS_MAX,
+  GROUP_SEARCH_PAGES_MAX,
+  JOIN_REQUEST_REASON_CHARS_MAX,
+  SEARCH_KEYWORD_CHARS_MAX,
   USER_ID_CHARS_MAX,
 } from '../limits.js';
-import { asFields, fieldInteger, type Fields } from '../protocol/fields.js';
-import { GroupField, MemberType, type GroupChange, type MemberWanted } from './group_types.js';
+import { asFields, fieldInteger, fieldString, type Fields } from '../protocol/fields.js';
+import {
+  GMI_MUTE_ALL,
+  GroupField,
+  GroupSetting,
+  JoinStatus,
+  JoinType,
+  MemberType,
+  type GroupChange,
+  type MemberWanted,
+} from './group_types.js';
 
 const ID_PATTERN = /^[0-9A-Za-z_.@-]+$/;
 const GROUP_TYPE_MAX = 3;
@@ -133,18 +147,78 @@ const FIELD_CHARS_MAX: Record<GroupField, number> = {
   [GroupField.EXTRA]: GROUP_EXTRA_CHARS_MAX,
 };
 
-/** GMI `{groupId, type, value}`: 0 name (not empty), 1 portrait, 2 extra. */
+/** The highest value of each numeric setting (the lowest is 0). */
+const SETTING_MAX: Record<GroupSetting, number> = {
+  [GroupSetting.JOIN_TYPE]: JoinType.CLOSED,
+  [GroupSetting.PRIVATE_CHAT]: 1,
+  [GroupSetting.SEARCHABLE]: 1,
+};
+
+/** GMI `{groupId, type, value}`: 0 name (not empty), 1 portrait, 2 extra; 3 mute all (as
+ * GMA), 4 join type 0–2, 5 private chat 0/1, 6 searchable 0/1 (numbers or numeric strings). */
 export function modifyDecode(content: unknown): Result<GroupChange> {
   const fields = asFields(content);
   const gid = gidOf(fields);
   if (fields === undefined || gid === undefined) return bad;
   const field = fieldInteger(fields, 'type');
+  if (field === GMI_MUTE_ALL) return muteAllDecode(content);
+  if (
+    field === GroupSetting.JOIN_TYPE ||
+    field === GroupSetting.PRIVATE_CHAT ||
+    field === GroupSetting.SEARCHABLE
+  ) {
+    const value = fieldInteger(fields, 'value');
+    if (value === undefined || value < 0 || value > SETTING_MAX[field]) return bad;
+    return ok({ type: 'setting', gid, setting: field, value });
+  }
   if (field !== GroupField.NAME && field !== GroupField.PORTRAIT && field !== GroupField.EXTRA) {
     return bad;
   }
   const value = textOf(fields, 'value', FIELD_CHARS_MAX[field]);
   if (!value.ok || (field === GroupField.NAME && value.value === '')) return bad;
   return ok({ type: 'modify', gid, field, value: value.value });
+}
+
+/** GJR `{groupId, reason}`. */
+export function joinRequestDecode(content: unknown): Result<GroupChange> {
+  const fields = asFields(content);
+  const gid = gidOf(fields);
+  if (fields === undefined || gid === undefined) return bad;
+  const reason = textOf(fields, 'reason', JOIN_REQUEST_REASON_CHARS_MAX);
+  return reason.ok ? ok({ type: 'joinRequest', gid, reason: reason.value }) : bad;
+}
+
+/** GJRH `{groupId, memberId, status}`: status 1 accepts, 2 rejects. */
+export function joinHandleDecode(content: unknown): Result<GroupChange> {
+  const fields = asFields(content);
+  const gid = gidOf(fields);
+  if (fields === undefined || gid === undefined) return bad;
+  const uid = idOf(fields['memberId']);
+  const status = fieldInteger(fields, 'status');
+  if (uid === undefined) return bad;
+  if (status !== JoinStatus.ACCEPTED && status !== JoinStatus.REJECTED) return bad;
+  return ok({ type: 'joinHandle', gid, uid, accept: status === JoinStatus.ACCEPTED });
+}
+
+/** GMAL `{groupId, alias}`: missing or null clears it. */
+export function aliasDecode(content: unknown): Result<GroupChange> {
+  const fields = asFields(content);
+  const gid = gidOf(fields);
+  if (fields === undefined || gid === undefined) return bad;
+  const alias = textOf(fields, 'alias', GROUP_ALIAS_CHARS_MAX);
+  return alias.ok ? ok({ type: 'alias', gid, alias: alias.value }) : bad;
+}
+
+/** GSR `{keyword, page}`: the keyword trimmed and lowercased; pages 0 to the limit − 1. */
+export function searchDecode(content: unknown): Result<{ keyword: string; page: number }> {
+  const fields = asFields(content);
+  if (fields === undefined) return fail(ErrorCode.INVALID_PARAMETER);
+  const keyword = fieldString(fields, 'keyword', SEARCH_KEYWORD_CHARS_MAX);
+  const page = fieldInteger(fields, 'page', 0);
+  if (keyword === undefined || page === undefined || page < 0 || page >= GROUP_SEARCH_PAGES_MAX) {
+    return fail(ErrorCode.INVALID_PARAMETER);
+  }
+  return ok({ keyword: keyword.trim().toLowerCase(), page });
 }
 
 /** GSM and GMM `{groupId, memberIds, value}`. */
@@ -177,7 +251,8 @@ export function muteAllDecode(content: unknown): Result<GroupChange> {
   return gid === undefined || on === undefined ? bad : ok({ type: 'muteAll', gid, on });
 }
 
-/** GPGM `{groupId, version}`: members changed after `version` (ms; anything else counts as 0). */
+/** GPGM and GJRP `{groupId, version}`: members (requests) changed after `version` (ms;
+ * anything else counts as 0). */
 export function membersPullDecode(content: unknown): Result<{ gid: string; version: number }> {
   const fields = asFields(content);
   const gid = gidOf(fields);

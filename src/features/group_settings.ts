@@ -1,6 +1,7 @@
-// Planning the changes of a group's info and roles: GMI (name, portrait, extra) and Magpie's
-// GSM (managers), GTO (owner), GMM (mute members) and GMA (mute all). Same rules as membership
-// planners: check first, then edit; a change to what already is answers OK with no notice.
+// Planning the changes of a group's info and roles: GMI (name, portrait, extra; join type,
+// private chat, searchable) and Magpie's GSM (managers), GTO (owner), GMM (mute members), GMA
+// (mute all) and GMAL (own alias). Same rules as membership planners: check first, then edit;
+// a change to what already is answers OK with no notice.
 
 import { ErrorCode } from '../errors.js';
 import { ContentType } from '../protocol/signals.js';
@@ -8,7 +9,13 @@ import type { ShardServices } from '../shard/services.js';
 import { flag, noticeMessage } from './group_notices.js';
 import type { GroupEdit, GroupRecord } from './group_store.js';
 import { GROUP_TYPE_RESTRICTED, isManager } from './group_membership.js';
-import { GroupField, MemberType, type GroupChange, type Planned } from './group_types.js';
+import {
+  GroupField,
+  GroupSetting,
+  MemberType,
+  type GroupChange,
+  type Planned,
+} from './group_types.js';
 
 type Change<T extends GroupChange['type']> = Extract<GroupChange, { type: T }>;
 
@@ -121,6 +128,46 @@ export function muteAllPlan(
   edit.recordPatch({ muteAll: change.on });
   const notice = noticeMessage(services, change.gid, operator, ContentType.GROUP_MUTE_ALL, {
     n: flag(change.on),
+  });
+  return { notices: [notice], receivers: group.activeMembers(), joined: [], left: [] };
+}
+
+const SETTING_NOTICES = {
+  [GroupSetting.JOIN_TYPE]: { key: 'joinType', contentType: ContentType.GROUP_JOIN_TYPE },
+  [GroupSetting.PRIVATE_CHAT]: { key: 'privateChat', contentType: ContentType.GROUP_PRIVATE_CHAT },
+  [GroupSetting.SEARCHABLE]: { key: 'searchable', contentType: ContentType.GROUP_SEARCHABLE },
+} as const satisfies Record<GroupSetting, { key: keyof GroupRecord; contentType: number }>;
+
+/** GMI 4–6: the owner and managers set the join type, private chat or searchable. */
+export function settingPlan(
+  services: ShardServices,
+  edit: GroupEdit,
+  operator: string,
+  change: Change<'setting'>,
+): Planned {
+  const { group } = edit;
+  if (!isManager(group.memberOf(operator))) return ErrorCode.NO_RIGHT;
+  const { key, contentType } = SETTING_NOTICES[change.setting];
+  if ((group.record[key] ?? 0) === change.value) return 'unchanged';
+  edit.recordPatch({ [key]: change.value });
+  const notice = noticeMessage(services, change.gid, operator, contentType, {
+    n: String(change.value),
+  });
+  return { notices: [notice], receivers: group.activeMembers(), joined: [], left: [] };
+}
+
+/** GMAL: a member sets (or clears, with '') their own alias in the group. */
+export function aliasPlan(
+  services: ShardServices,
+  edit: GroupEdit,
+  operator: string,
+  change: Change<'alias'>,
+): Planned {
+  const { group } = edit;
+  if (group.memberOf(operator)?.alias === change.alias) return 'unchanged';
+  edit.memberAliasSet(operator, change.alias);
+  const notice = noticeMessage(services, change.gid, operator, ContentType.GROUP_MEMBER_ALIAS, {
+    n: change.alias,
   });
   return { notices: [notice], receivers: group.activeMembers(), joined: [], left: [] };
 }

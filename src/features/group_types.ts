@@ -11,9 +11,22 @@ import type { StoredMessage } from '../store/records.js';
 export const MemberType = { NORMAL: 0, MANAGER: 1, OWNER: 2, SILENT: 3, REMOVED: 4 } as const;
 export type MemberType = (typeof MemberType)[keyof typeof MemberType];
 
-/** GMI fields (PROTOCOL.md §6). */
+/** GMI text fields (PROTOCOL.md §6). */
 export const GroupField = { NAME: 0, PORTRAIT: 1, EXTRA: 2 } as const;
 export type GroupField = (typeof GroupField)[keyof typeof GroupField];
+
+/** GMI types of the numeric settings (Wildfire's numbering; 3 is mute-all, as GMA). */
+export const GroupSetting = { JOIN_TYPE: 4, PRIVATE_CHAT: 5, SEARCHABLE: 6 } as const;
+export type GroupSetting = (typeof GroupSetting)[keyof typeof GroupSetting];
+export const GMI_MUTE_ALL = 3;
+
+/** joinType: 0 anyone joins (GJR joins at once), 1 joins need owner/manager approval,
+ * 2 only the owner and managers add members. */
+export const JoinType = { FREE: 0, APPROVAL: 1, CLOSED: 2 } as const;
+
+/** Join request status; EXPIRED is computed when read, never stored. */
+export const JoinStatus = { PENDING: 0, ACCEPTED: 1, REJECTED: 2, EXPIRED: 3 } as const;
+export type JoinStatus = (typeof JoinStatus)[keyof typeof JoinStatus];
 
 export interface MemberWanted {
   readonly uid: string;
@@ -55,7 +68,21 @@ export type GroupChange =
       readonly uids: readonly string[];
       readonly on: boolean;
     }
-  | { readonly type: 'muteAll'; readonly gid: string; readonly on: boolean };
+  | { readonly type: 'muteAll'; readonly gid: string; readonly on: boolean }
+  | {
+      readonly type: 'setting';
+      readonly gid: string;
+      readonly setting: GroupSetting;
+      readonly value: number;
+    }
+  | { readonly type: 'joinRequest'; readonly gid: string; readonly reason: string }
+  | {
+      readonly type: 'joinHandle';
+      readonly gid: string;
+      readonly uid: string;
+      readonly accept: boolean;
+    }
+  | { readonly type: 'alias'; readonly gid: string; readonly alias: string };
 
 /** GPGI entry (PROTOCOL.md §7). */
 export interface GroupInfoWire {
@@ -67,17 +94,23 @@ export interface GroupInfoWire {
   readonly memberCount: number;
   readonly extra: string;
   readonly updateDt: number;
+  readonly joinType: number;
+  readonly privateChat: number;
+  readonly searchable: number;
 }
 
 /** A question every concerned shard answers about what it owns. */
 export type GatherQuery =
   | { readonly type: 'infos'; readonly gids: readonly string[] }
   /** Which of these users already belong to GROUPS_PER_USER_MAX groups? */
-  | { readonly type: 'full'; readonly uids: readonly string[] };
+  | { readonly type: 'full'; readonly uids: readonly string[] }
+  /** Searchable groups whose name or a word of it starts with `keyword` (lowercase). */
+  | { readonly type: 'search'; readonly keyword: string; readonly limit: number };
 
 export type GatherPart =
   | { readonly type: 'infos'; readonly infos: readonly GroupInfoWire[] }
-  | { readonly type: 'full'; readonly uids: readonly string[] };
+  | { readonly type: 'full'; readonly uids: readonly string[] }
+  | { readonly type: 'search'; readonly infos: readonly GroupInfoWire[] };
 
 export type GroupsCommand =
   | {
@@ -99,6 +132,14 @@ export type GroupsCommand =
   | {
       readonly feature: 'groups';
       readonly kind: 'members';
+      readonly replyTo: ReplyTo;
+      readonly gid: string;
+      readonly uid: string;
+      readonly version: number;
+    }
+  | {
+      readonly feature: 'groups';
+      readonly kind: 'joinRequests';
       readonly replyTo: ReplyTo;
       readonly gid: string;
       readonly uid: string;
@@ -136,6 +177,10 @@ export interface ChangePlan {
   readonly receivers: readonly string[];
   readonly joined: readonly string[];
   readonly left: readonly string[];
+  /** The answer's result (both profiles) instead of `{code: 200}`. */
+  readonly result?: unknown;
+  /** Runs once the change is durable (transient pushes). */
+  readonly after?: () => void;
 }
 
 /** A planner's verdict: a plan, an error code, or 'unchanged' (success with nothing to do). */

@@ -1,8 +1,9 @@
-// Groups (PROTOCOL.md §7, Magpie's GSM/GTO/GMM/GMA): the feature's entry point. Requests are
-// decoded on the requester's shard and served by the group's owner shard (commands); group
-// messages are written out to every member's timeline (write-fan-out). The files behind it:
-// group_requests (decoders), group_changes/_membership/_settings (changes), group_send,
-// group_reads (GPGI, GPGM), group_gather (questions to every shard), group_store (LMDB, cache).
+// Groups (PROTOCOL.md §7 and §14): the feature's entry point. Requests are decoded on the
+// requester's shard and served by the group's owner shard (commands); group messages are written
+// out to every member's timeline (write-fan-out). The files behind it: group_requests
+// (decoders), group_changes/_membership/_settings/_join (changes), group_send, group_reads
+// (GPGI, GPGM, GJRP, GSR, GMY), group_search (what a shard answers), group_gather (questions to
+// every shard), group_store (LMDB, cache).
 
 import { assertNever, ErrorCode, type Result } from '../errors.js';
 import type { SendRequest } from '../protocol/requests.js';
@@ -13,11 +14,22 @@ import type { Inbound, Session } from '../transport/session.js';
 import { commandSend } from './commands.js';
 import { groupChangeServe } from './group_changes.js';
 import { gatherAnswered, gatherAsked, gatherRun, idsByShard } from './group_gather.js';
-import { groupInfosServe, groupMembersRoute, groupMembersServe } from './group_reads.js';
+import { joinRequestsServe } from './group_join.js';
+import {
+  groupInfosServe,
+  groupMembersRoute,
+  groupMembersServe,
+  groupSearchServe,
+  joinRequestsRoute,
+  myGroupsServe,
+} from './group_reads.js';
 import {
   addDecode,
+  aliasDecode,
   createDecode,
   dismissDecode,
+  joinHandleDecode,
+  joinRequestDecode,
   kickDecode,
   modifyDecode,
   muteAllDecode,
@@ -54,6 +66,8 @@ export function groupsCommandHandle(services: ShardServices, command: GroupsComm
       return groupSendServe(services, command);
     case 'members':
       return groupMembersServe(services, command);
+    case 'joinRequests':
+      return joinRequestsServe(services, command);
     case 'gatherAsk':
       return gatherAsked(services, command.origin, command.requestId, command.query);
     case 'gatherAnswer':
@@ -95,9 +109,19 @@ type ChangeDecode = (
 ) => Result<GroupChange>;
 
 /** Users a change makes members: each must be in fewer than GROUPS_PER_USER_MAX groups. */
-function joinersOf(change: GroupChange): readonly string[] {
-  if (change.type === 'create') return change.members.map((member) => member.uid);
-  return change.type === 'add' ? change.uids : [];
+function joinersOf(change: GroupChange, operator: string): readonly string[] {
+  switch (change.type) {
+    case 'create':
+      return change.members.map((member) => member.uid);
+    case 'add':
+      return change.uids;
+    case 'joinRequest':
+      return [operator];
+    case 'joinHandle':
+      return change.accept ? [change.uid] : [];
+    default:
+      return [];
+  }
 }
 
 /** Decode here, check the joiners' group counts on their shards, then ask the group's owner. */
@@ -115,7 +139,7 @@ function changeRoute(subSignal: number, decode: ChangeDecode): PublishHandler {
       operator,
       change: change.value,
     };
-    const joiners = joinersOf(change.value);
+    const joiners = joinersOf(change.value, operator);
     if (joiners.length === 0) return commandSend(services, change.value.gid, command);
     const queries = new Map<number, GatherQuery>();
     for (const [shard, uids] of idsByShard(services, joiners)) {
@@ -147,6 +171,12 @@ export const groupsPublishHandlers: readonly (readonly [number, PublishHandler])
   [SubSignal.GTO, changeRoute(SubSignal.GTO, (_s, content) => transferDecode(content))],
   [SubSignal.GMM, changeRoute(SubSignal.GMM, (_s, content) => rolesDecode(content, 'muteMembers'))],
   [SubSignal.GMA, changeRoute(SubSignal.GMA, (_s, content) => muteAllDecode(content))],
+  [SubSignal.GJR, changeRoute(SubSignal.GJR, (_s, content) => joinRequestDecode(content))],
+  [SubSignal.GJRH, changeRoute(SubSignal.GJRH, (_s, content) => joinHandleDecode(content))],
+  [SubSignal.GMAL, changeRoute(SubSignal.GMAL, (_s, content) => aliasDecode(content))],
   [SubSignal.GPGI, groupInfosServe],
   [SubSignal.GPGM, groupMembersRoute],
+  [SubSignal.GJRP, joinRequestsRoute],
+  [SubSignal.GSR, groupSearchServe],
+  [SubSignal.GMY, myGroupsServe],
 ];

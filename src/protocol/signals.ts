@@ -86,7 +86,7 @@ export const SubSignal = {
   CRH: 74,
   /** Room info: `{roomId}` → `{roomId, memberCount, createdMs}`; 253 when it never existed. */
   CRI: 75,
-  // Groups (80–95): roles and mute, documented in docs/PROTOCOL.md.
+  // Groups (80–95): roles, mute, join requests, alias, search, documented in docs/PROTOCOL.md.
   /** Set (value 1) or unset (0) managers: `{groupId, memberIds, value}`; owner only. */
   GSM: 80,
   /** Transfer ownership: `{groupId, memberId}`; owner only. */
@@ -95,6 +95,21 @@ export const SubSignal = {
   GMM: 82,
   /** Mute (value 1) or unmute (0) everyone but owner and managers: `{groupId, value}`. */
   GMA: 83,
+  /** Ask to join: `{groupId, reason}` → `{code: 200, status}` (0 pending, 1 joined). */
+  GJR: 84,
+  /** Push to owner and managers: join requests changed: `{groupId, version}`. */
+  GJRN: 85,
+  /** Pull join requests changed after a version: `{groupId, version}` → `{version, more,
+   * requests}`; owner and managers. */
+  GJRP: 86,
+  /** Accept (status 1) or reject (2) a join request: `{groupId, memberId, status}`. */
+  GJRH: 87,
+  /** Set one's own alias in a group: `{groupId, alias}`; notice 111. */
+  GMAL: 88,
+  /** Search searchable groups by name: `{keyword, page}` → `[GroupInfo]`. */
+  GSR: 89,
+  /** The user's groups: `{}` → `[{groupId, joinedMs}]`. */
+  GMY: 90,
   // Friends (96–103), documented in src/features/friends.ts and docs/PROTOCOL.md.
   /** Delete a friend on both sides: `{targetUid}`; FN to both. */
   FD: 96,
@@ -149,6 +164,9 @@ export const ContentType = {
   GROUP_MEMBER_ALIAS: 111,
   GROUP_PORTRAIT: 112,
   GROUP_MUTE_ALL: 113,
+  GROUP_JOIN_TYPE: 114,
+  GROUP_PRIVATE_CHAT: 115,
+  GROUP_SEARCHABLE: 116,
   GROUP_SET_MANAGER: 117,
   GROUP_MUTE_MEMBER: 118,
   GROUP_EXTRA: 122,

@@ -1,47 +1,110 @@
-// Group test helpers: users on a chosen shard, waiting for notices and messages of a group,
-// creating groups and sending to them through the SDK.
+// Group test helpers: a server and users on a chosen shard per test file, waiting for notices,
+// pushes and messages of a group, creating groups and sending to them through the SDK.
 
 import assert from 'node:assert/strict';
-import { MagpieError, type ReceivedMessage, type Transport } from '../../src/client/index.js';
+import { after, before } from 'node:test';
+import {
+  MagpieError,
+  type Notification,
+  type ReceivedMessage,
+  type Transport,
+} from '../../src/client/index.js';
 import { SubSignal } from '../../src/protocol/signals.js';
 import { PartitionMap } from '../../src/router/partition_map.js';
-import type { TestServer } from './server.js';
-import { text, userConnect, type TestUser } from './users.js';
+import { serverStart, type TestServer, type TestServerOptions } from './server.js';
+import { text, userConnect, type TestUser, type UserOptions } from './users.js';
 
-/** Users connected by a test file, closed together at its end. */
+/** Users connected by a test file, closed together at its end; their pushes are recorded. */
 export class GroupKit {
-  readonly partitions: PartitionMap;
   readonly opened: TestUser[] = [];
+  private readonly pushes = new Map<TestUser, Notification[]>();
+  private started: { server: TestServer; partitions: PartitionMap } | undefined;
 
-  constructor(readonly server: TestServer) {
-    this.partitions = new PartitionMap(server.ports.shards);
+  /** Without a server, the kit is bound to one later (groupSuite). */
+  constructor(server?: TestServer) {
+    if (server !== undefined) this.bind(server);
+  }
+
+  bind(server: TestServer): void {
+    this.started = { server, partitions: new PartitionMap(server.ports.shards) };
+  }
+
+  get server(): TestServer {
+    return this.boundOrThrow().server;
+  }
+
+  get partitions(): PartitionMap {
+    return this.boundOrThrow().partitions;
   }
 
   /** A connected user owned by `shard`. */
   async userOn(shard: number, transport: Transport): Promise<TestUser> {
     for (let attempt = 0; attempt < 60; attempt++) {
       const user = await userConnect(this.server, { transport });
-      if (this.partitions.shardOf(user.uid) === shard) {
-        this.opened.push(user);
-        return user;
-      }
+      if (this.partitions.shardOf(user.uid) === shard) return this.track(user);
       user.client.close();
     }
     throw new Error(`no user on shard ${shard} in 60 tries`);
   }
 
+  /** Connect (again) with `options`, e.g. an existing user's mobile on another device. */
+  async connect(options: UserOptions): Promise<TestUser> {
+    return this.track(await userConnect(this.server, options));
+  }
+
+  /** Pushes of `subSignal` that `user` received so far. */
+  pushesOf(user: TestUser, subSignal: number): Notification[] {
+    return (this.pushes.get(user) ?? []).filter((push) => push.subSignal === subSignal);
+  }
+
   closeAll(): void {
     for (const user of this.opened) user.client.close();
   }
+
+  private track(user: TestUser): TestUser {
+    const pushes: Notification[] = [];
+    this.pushes.set(user, pushes);
+    user.client.on('notify', (push) => pushes.push(push));
+    this.opened.push(user);
+    return user;
+  }
+
+  private boundOrThrow(): { server: TestServer; partitions: PartitionMap } {
+    if (this.started === undefined) throw new Error('GroupKit used before its server started');
+    return this.started;
+  }
+}
+
+/** The kit of a test file: its server is started before the file's tests (2 shards by default)
+ * and stopped and removed after them, with every user the kit opened closed first. */
+export function groupSuite(options: TestServerOptions = { shards: 2 }): GroupKit {
+  const kit = new GroupKit();
+  let server: TestServer | undefined;
+  before(async () => {
+    server = await serverStart(options);
+    kit.bind(server);
+  });
+  after(async () => {
+    if (server === undefined) return;
+    kit.closeAll();
+    await server.stop();
+    server.cleanup();
+  });
+  return kit;
+}
+
+/** The code of a request's answer (0 = ok). */
+export async function codeOf(user: TestUser, subSignal: number, content: unknown): Promise<number> {
+  return (await user.client.request(subSignal, content)).code;
 }
 
 export async function eventually(
-  check: () => boolean,
+  check: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs = 10_000,
 ): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
