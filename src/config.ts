@@ -4,7 +4,12 @@
 
 import fs from 'node:fs';
 import os from 'node:os';
-import { STORE_MAP_BYTES_DEFAULT } from './limits.js';
+import {
+  GROUP_MEMBERS_CEILING,
+  GROUP_MEMBERS_MAX,
+  GROUP_READ_FANOUT_MEMBERS_MIN,
+  STORE_MAP_BYTES_DEFAULT,
+} from './limits.js';
 
 export interface Config {
   readonly dataDir: string;
@@ -29,6 +34,10 @@ export interface Config {
   /** Bearer token for /v1/admin/*; empty = admin API open in dev mode only, closed otherwise. */
   readonly adminToken: string;
   readonly storeMapBytes: number;
+  /** Members a group may hold, owner included (2 … GROUP_MEMBERS_CEILING). */
+  readonly groupMembersMax: number;
+  /** Receivers from which a group switches to read fan-out for good (≥ 2). */
+  readonly groupReadFanoutMembersMin: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -48,6 +57,8 @@ const DEFAULTS: Config = {
   tlsCertFile: '',
   tlsKeyFile: '',
   storeMapBytes: STORE_MAP_BYTES_DEFAULT,
+  groupMembersMax: GROUP_MEMBERS_MAX,
+  groupReadFanoutMembersMin: GROUP_READ_FANOUT_MEMBERS_MIN,
   logLevel: 'info',
 };
 
@@ -68,6 +79,8 @@ const KINDS: { readonly [K in keyof Config]: Kind } = {
   tlsCertFile: 'string',
   tlsKeyFile: 'string',
   storeMapBytes: 'count',
+  groupMembersMax: 'count',
+  groupReadFanoutMembersMin: 'count',
   logLevel: 'level',
 };
 
@@ -145,6 +158,12 @@ export function configLoad(argv: readonly string[], env: NodeJS.ProcessEnv): Rea
   // Snowflake shard bits 0–14 are shards; 15 is the main thread's (user ids).
   if (config.shards < 1 || config.shards > 15) throw new ConfigError('config shards: 1–15');
   if (config.nodeId > 63) throw new ConfigError('config nodeId: 0–63');
+  if (config.groupMembersMax < 2 || config.groupMembersMax > GROUP_MEMBERS_CEILING) {
+    throw new ConfigError(`config groupMembersMax: 2–${GROUP_MEMBERS_CEILING}`);
+  }
+  if (config.groupReadFanoutMembersMin < 2) {
+    throw new ConfigError('config groupReadFanoutMembersMin: at least 2');
+  }
   if (!config.devMode && config.tokenKeys === '') {
     throw new ConfigError('config tokenKeys (MAGPIE_TOKEN_KEYS) is required outside dev mode');
   }

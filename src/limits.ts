@@ -129,8 +129,20 @@ export const OVER_RATE_REFUSALS_MAX = 10_000;
 export const CONNECTIONS_PER_IP_MAX = 20_000;
 
 // --- Groups (src/features/group_*.ts; over a limit → INVALID_PARAMETER 251) ---
-/** Members of one group, owner included: write-fan-out copies each message this many times. */
+/** Members of one group, owner included, by default (config `groupMembersMax` changes it). */
 export const GROUP_MEMBERS_MAX = 2000;
+/** The highest `groupMembersMax` may be set: a notice naming every member must fit a pull page. */
+export const GROUP_MEMBERS_CEILING = 5000;
+/** Default of config `groupReadFanoutMembersMin`: a group whose send or notice reaches this many
+ * receivers switches to read fan-out (one replica per shard, entries materialized for online
+ * members and on connect) for the rest of its history; below it, write fan-out is cheaper. */
+export const GROUP_READ_FANOUT_MEMBERS_MIN = 300;
+/** Read-fan-out entries materialized into one member's timeline per commit; a longer backlog
+ * (a member offline for long) is filed over several commits, MN after each. */
+export const GROUP_CATCHUP_ENTRIES_MAX = 500;
+/** Read-fan-out groups whose member cursors stay loaded per shard; idle ones beyond it are
+ * dropped (reloaded from LMDB on use). */
+export const GROUP_REPLICAS_CACHED_MAX = 1000;
 /** Groups one user belongs to; checked (committed state, so softly under races) before joins. */
 export const GROUPS_PER_USER_MAX = 1000;
 /** Longest group name. */
@@ -176,8 +188,11 @@ export const GROUP_SEARCH_SCAN_MAX = 2000;
 export const GROUP_NAME_INDEX_KEYS_MAX = 8;
 
 assert(GROUP_MEMBERS_MAX <= MENTIONED_TARGETS_MAX, 'a message can mention every member');
+assert(GROUP_MEMBERS_MAX <= GROUP_MEMBERS_CEILING, 'the default member cap is allowed');
+assert(GROUP_READ_FANOUT_MEMBERS_MIN <= GROUP_MEMBERS_MAX, 'a full default group reads by default');
+assert(GROUP_CATCHUP_ENTRIES_MAX <= COMMIT_OPS_MAX, 'one catch-up fits one commit window');
 assert(
-  GROUP_MEMBERS_MAX * (USER_ID_CHARS_MAX + 3) * 2 < PULL_PAGE_BYTES_MAX,
+  GROUP_MEMBERS_CEILING * (USER_ID_CHARS_MAX + 3) * 2 < PULL_PAGE_BYTES_MAX,
   'a notice naming every member (Base64 JSON) fits in a pull page',
 );
 assert(JOIN_REQUESTS_PENDING_MAX < JOIN_REQUESTS_KEPT_MAX, 'pending requests always fit');

@@ -117,6 +117,10 @@ export class Supervisor {
       wsPort: known?.wsPort ?? direct(config.wsPort),
       tcpPort: known?.tcpPort ?? direct(config.tcpPort),
       storeMapBytes: config.storeMapBytes,
+      groupLimits: {
+        membersMax: config.groupMembersMax,
+        readFanoutMembersMin: config.groupReadFanoutMembersMin,
+      },
       tokenKeys: {
         current: { id: this.tokenKeys.current.id, secret: new Uint8Array(this.tokenKeys.current.secret) },
         verifyOnly: this.tokenKeys.verifyOnly.map((key) => ({ id: key.id, secret: new Uint8Array(key.secret) })),

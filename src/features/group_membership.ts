@@ -3,7 +3,6 @@
 // nothing. Notices go to the members before the change and after it, removed ones included.
 
 import { ErrorCode } from '../errors.js';
-import { GROUP_MEMBERS_MAX } from '../limits.js';
 import { ContentType } from '../protocol/signals.js';
 import type { ShardServices } from '../shard/services.js';
 import { noticeMessage } from './group_notices.js';
@@ -25,6 +24,7 @@ export function createPlan(
   operator: string,
   change: Change<'create'>,
 ): Planned {
+  if (change.members.length > services.groupLimits.membersMax) return ErrorCode.INVALID_PARAMETER;
   for (const { uid, type } of change.members) edit.memberSet(uid, type);
   const uids = change.members.map((member) => member.uid);
   const notice = noticeMessage(services, change.gid, operator, ContentType.GROUP_CREATE, {
@@ -61,7 +61,7 @@ export function membersJoin(
 ): Planned {
   const { group } = edit;
   if (fresh.length === 0) return 'unchanged';
-  if (group.activeMembers().length + fresh.length > GROUP_MEMBERS_MAX)
+  if (group.activeMembers().length + fresh.length > services.groupLimits.membersMax)
     return ErrorCode.INVALID_PARAMETER;
   for (const uid of fresh) edit.memberSet(uid, MemberType.NORMAL);
   const notice = noticeMessage(services, group.record.gid, operator, ContentType.GROUP_ADD, {

@@ -8,7 +8,7 @@ import {
   GROUP_ALIAS_CHARS_MAX,
   GROUP_EXTRA_CHARS_MAX,
   GROUP_INFOS_PER_REQUEST_MAX,
-  GROUP_MEMBERS_MAX,
+  GROUP_MEMBERS_CEILING,
   GROUP_NAME_CHARS_MAX,
   GROUP_PORTRAIT_CHARS_MAX,
   GROUP_SEARCH_PAGES_MAX,
@@ -47,9 +47,9 @@ function textOf(fields: Fields, key: string, charsMax: number): Result<string> {
   return ok(value);
 }
 
-/** Distinct ids, at least one, at most GROUP_MEMBERS_MAX; items may be `{memberId}` objects. */
+/** Distinct ids, at least one, at most GROUP_MEMBERS_CEILING; items may be `{memberId}` objects. */
 function idsOf(value: unknown): Result<string[]> {
-  if (!Array.isArray(value) || value.length === 0 || value.length > GROUP_MEMBERS_MAX) {
+  if (!Array.isArray(value) || value.length === 0 || value.length > GROUP_MEMBERS_CEILING) {
     return fail(ErrorCode.INVALID_PARAMETER);
   }
   const ids = new Set<string>();
@@ -88,7 +88,7 @@ export function createDecode(content: unknown, creator: string, gid: string): Re
   if (!name.ok || !portrait.ok || !extra.ok) return bad;
   if (groupType === undefined || groupType < 0 || groupType > GROUP_TYPE_MAX) return bad;
   const listed = fields['groupMembers'] ?? [];
-  if (!Array.isArray(listed) || listed.length > GROUP_MEMBERS_MAX) return bad;
+  if (!Array.isArray(listed) || listed.length > GROUP_MEMBERS_CEILING) return bad;
   const types = new Map<string, MemberType>([[creator, MemberType.OWNER]]);
   for (const item of listed as unknown[]) {
     const member = asFields(item);
@@ -98,7 +98,7 @@ export function createDecode(content: unknown, creator: string, gid: string): Re
     const type = member === undefined ? 0 : fieldInteger(member, 'type', 0);
     types.set(uid, type === MemberType.MANAGER ? MemberType.MANAGER : MemberType.NORMAL);
   }
-  if (types.size > GROUP_MEMBERS_MAX) return bad;
+  if (types.size > GROUP_MEMBERS_CEILING) return bad;
   const members: MemberWanted[] = [...types].map(([uid, type]) => ({ uid, type }));
   return ok({
     type: 'create',

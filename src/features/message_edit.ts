@@ -156,11 +156,16 @@ export function editApply(services: ShardServices, owner: string, op: EditOp): A
   let applied = false;
   return {
     write: () => {
+      const { content, editedAt } = edited;
+      const nextOf = (copy: StoredMessage): StoredMessage =>
+        ({ ...copy, content, editVersion: version, editedAt: editedAt ?? 0 });
+      // A read-fan-out group's replica copy, for members that have not filed it yet.
+      services.groupReplicas.messageUpdate(edited.uid, (copy) =>
+        stale(copy) ? undefined : nextOf(copy));
       const seq = timelines.seqOf(owner, edited.uid);
       const copy = current();
       if (seq === undefined || copy === undefined || stale(copy)) return;
-      const { content, editedAt } = edited;
-      const next = { ...copy, content, editVersion: version, editedAt: editedAt ?? 0 };
+      const next = nextOf(copy);
       timelines.replace(owner, seq, next);
       append.write();
       applied = true;

@@ -152,14 +152,13 @@ export function reactionApply(services: ShardServices, owner: string, op: Reacti
   let applied = false;
   return {
     write: () => {
+      // A read-fan-out group's replica copy, for members that have not filed it yet.
+      services.groupReplicas.messageUpdate(change.messageUid, (copy) => reacted(copy, change));
       const seq = timelines.seqOf(owner, change.messageUid);
       const copy = seq === undefined ? undefined : timelines.entryAt(owner, seq)?.message;
       if (seq === undefined || copy === undefined) return;
-      if (copy.content.type === ContentType.RECALLED) return;
-      const next = reactionsAfter(copy.reactions, change);
-      if (next === undefined) return;
-      const { reactions: _dropped, ...rest } = copy;
-      const message: StoredMessage = next.length === 0 ? rest : { ...rest, reactions: next };
+      const message = reacted(copy, change);
+      if (message === undefined) return;
       timelines.replace(owner, seq, message);
       applied = true;
     },
@@ -167,6 +166,15 @@ export function reactionApply(services: ShardServices, owner: string, op: Reacti
       if (applied) reactionPush(services, owner, change, except);
     },
   };
+}
+
+/** `copy` with `change` applied, or undefined when it changes nothing (or was recalled). */
+function reacted(copy: StoredMessage, change: ReactionChange): StoredMessage | undefined {
+  if (copy.content.type === ContentType.RECALLED) return undefined;
+  const next = reactionsAfter(copy.reactions, change);
+  if (next === undefined) return undefined;
+  const { reactions: _dropped, ...rest } = copy;
+  return next.length === 0 ? rest : { ...rest, reactions: next };
 }
 
 /** MRAN `{fromUser, messageUid, emoji, on}` to the owner's online devices but the reacting one. */

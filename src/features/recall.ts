@@ -152,6 +152,9 @@ export function recallApply(services: ShardServices, owner: string, op: RecallOp
   let applied = false;
   return {
     write: () => {
+      // A read-fan-out group's replica copy, for members that have not filed it yet.
+      services.groupReplicas.messageUpdate(recalled.uid, (copy) =>
+        copy.content.type === ContentType.RECALLED ? undefined : recalled);
       const seq = timelines.seqOf(owner, recalled.uid);
       if (seq === undefined || recalledCopy()) return;
       timelines.replace(owner, seq, recalled);

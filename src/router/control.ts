@@ -39,6 +39,11 @@ export type FromShard =
   | { readonly type: 'Stats'; readonly sessions: number; readonly actors: number; readonly outboxPending: number }
   | { readonly type: 'Stopped' };
 
+export interface GroupLimits {
+  readonly membersMax: number;
+  readonly readFanoutMembersMin: number;
+}
+
 /** What a shard worker is started with (workerData). */
 export interface ShardBoot {
   readonly shardId: number;
@@ -53,6 +58,8 @@ export interface ShardBoot {
   readonly wsPort: number;
   readonly tcpPort: number;
   readonly storeMapBytes: number;
+  /** Config groupMembersMax and groupReadFanoutMembersMin (PROTOCOL.md §7, §18). */
+  readonly groupLimits: GroupLimits;
   readonly tokenKeys: { readonly current: { readonly id: string; readonly secret: Uint8Array }; readonly verifyOnly: readonly { readonly id: string; readonly secret: Uint8Array }[] };
   readonly devMode: boolean;
   /** PEM files for TLS listeners; null = plain. */

@@ -1,7 +1,7 @@
 // What a change must make durable, wherever the users it touches live: timeline appends of a
-// message and state operations owned by a user or group. Effects for other shards travel in
-// the outbox (at-least-once) and are applied idempotently there; effects for this shard are
-// written in the same commit as the change itself.
+// message, read-fan-out group posts and state operations owned by a user or group. Effects for
+// other shards travel in the outbox (at-least-once) and are applied idempotently there; effects
+// for this shard are written in the same commit as the change itself.
 
 import type { StoredMessage } from '../store/records.js';
 import type { StateOp } from '../features/state_ops.js';
@@ -16,6 +16,17 @@ export interface AppendEffect {
   readonly exceptShard: number;
 }
 
+/** A read-fan-out group message (conversationType 1, `target` = gid) for `receivers`, the
+ * group's members at send time: each shard files it once in its replica of the group timeline
+ * and materializes it for the receivers online there (shard/group_timeline.ts). */
+export interface GroupPostEffect {
+  readonly kind: 'groupPost';
+  readonly message: StoredMessage;
+  readonly receivers: readonly string[];
+  readonly exceptSessionId: number;
+  readonly exceptShard: number;
+}
+
 export interface StateEffect {
   readonly kind: 'state';
   /** The user or group whose owner shard applies `op`. */
@@ -23,7 +34,7 @@ export interface StateEffect {
   readonly op: StateOp;
 }
 
-export type Effect = AppendEffect | StateEffect;
+export type Effect = AppendEffect | GroupPostEffect | StateEffect;
 
 /** Where an answer goes: a session on some shard, and the request it answers. */
 export interface ReplyTo {

@@ -22,6 +22,7 @@ export class Deliveries {
     const plan = planNew();
     effectsPlanLocal(services, envelope.effects, true, plan);
     if (plan.writes.length === 0) {
+      for (const settled of plan.settled) settled(ErrorCode.OK);
       for (const after of plan.after) after();
       this.confirm(envelope.source, envelope.linkSeq);
       return;
@@ -33,6 +34,7 @@ export class Deliveries {
       },
       (code) => {
         this.applying.delete(key);
+        for (const settled of plan.settled) settled(code);
         // Unconfirmed deliveries are resent by the source; nothing to undo here.
         if (code !== ErrorCode.OK) return;
         this.confirm(envelope.source, envelope.linkSeq);

@@ -1,22 +1,28 @@
 // Making effects durable: effects for this shard's users are written in the commit itself;
 // effects for other shards get an outbox row in the same commit and are sent once it is
 // durable. After the commit, local appends are announced (MN) and state ops run their pushes.
+// Group messages of read-fan-out groups become group posts here, on the group's owner.
 
 import { ErrorCode } from '../errors.js';
+import { groupFanoutShape } from '../features/group_fanout.js';
 import { stateOpApply } from '../features/state_ops.js';
 import type { DeliverEnvelope } from '../router/envelope.js';
 import type { Effect } from '../router/effects.js';
 import type { Write } from '../store/commit_queue.js';
+import { groupPostPlan } from './group_timeline.js';
 import { notifyAppended } from './notify.js';
 import type { ShardServices } from './services.js';
 
 export interface Plan {
   readonly writes: Write[];
+  /** Runs after a successful commit (heads, pushes). */
   readonly after: (() => void)[];
+  /** Runs after the commit whatever its outcome (in-memory state planned ahead of LMDB). */
+  readonly settled: ((code: ErrorCode) => void)[];
 }
 
 export function planNew(writes: Write[] = []): Plan {
-  return { writes, after: [] };
+  return { writes, after: [], settled: [] };
 }
 
 /** Plan the effects that land on this shard. `dedupe` skips appends already filed (replays). */
@@ -35,6 +41,10 @@ export function effectsPlanLocal(
       if (applied.after !== undefined) plan.after.push(applied.after);
       continue;
     }
+    if (effect.kind === 'groupPost') {
+      groupPostPlan(services, effect, dedupe, plan);
+      continue;
+    }
     const except = effect.exceptShard === shardId ? effect.exceptSessionId : -1;
     for (const receiver of effect.receivers) {
       if (partitions.shardOf(receiver) !== shardId) continue;
@@ -50,7 +60,10 @@ export function effectsPlanLocal(
 }
 
 /** Effects grouped by the other shards they concern, appends cut down to each shard's users. */
-export function effectsByRemoteShard(services: ShardServices, effects: readonly Effect[]): Map<number, Effect[]> {
+export function effectsByRemoteShard(
+  services: ShardServices,
+  effects: readonly Effect[],
+): Map<number, Effect[]> {
   const { partitions, shardId } = services;
   const byShard = new Map<number, Effect[]>();
   const add = (shard: number, effect: Effect): void => {
@@ -83,11 +96,12 @@ export function effectsByRemoteShard(services: ShardServices, effects: readonly 
  */
 export function effectsCommit(
   services: ShardServices,
-  effects: readonly Effect[],
+  planned: readonly Effect[],
   extraWrites: Write[],
   done: (code: ErrorCode) => void,
 ): void {
   const plan = planNew(extraWrites);
+  const effects = groupFanoutShape(services, planned, plan.writes);
   effectsPlanLocal(services, effects, false, plan);
   const deliveries: { shard: number; envelope: DeliverEnvelope }[] = [];
   for (const [shard, remote] of effectsByRemoteShard(services, effects)) {
@@ -100,6 +114,7 @@ export function effectsCommit(
       for (const write of plan.writes) write();
     },
     (code) => {
+      for (const settled of plan.settled) settled(code);
       done(code);
       if (code !== ErrorCode.OK) return;
       for (const { shard, envelope } of deliveries) services.outbox.committed(shard, envelope);

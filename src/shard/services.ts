@@ -3,10 +3,12 @@
 
 import type { TokenKeys } from '../auth/signed_token.js';
 import type { Snowflake } from '../ids/snowflake.js';
+import type { GroupLimits } from '../router/control.js';
 import type { Mesh } from '../router/mesh.js';
 import type { Outbox } from '../router/outbox.js';
 import type { PartitionMap } from '../router/partition_map.js';
 import type { CommitQueue } from '../store/commit_queue.js';
+import type { GroupReplicas } from '../store/group_replicas.js';
 import type { ShardStore } from '../store/shard_store.js';
 import type { Timelines } from '../store/timelines.js';
 import type { Session } from '../transport/session.js';
@@ -21,6 +23,9 @@ export interface ShardServices {
   readonly outbox: Outbox;
   readonly partitions: PartitionMap;
   readonly tokenKeys: TokenKeys;
+  readonly groupLimits: GroupLimits;
+  /** Read-fan-out group timelines kept on this shard for its members (store/group_replicas.ts). */
+  readonly groupReplicas: GroupReplicas;
   /** Online sessions of a local user (empty when offline). */
   sessionsOf(uid: string): Iterable<Session>;
   /** A session of this shard (local socket or proxied) by id. */

@@ -26,6 +26,7 @@ import { publishHandlers } from '../features/registry.js';
 import { friendHeads } from '../features/friends.js';
 import { readHistory, readPull } from './reads.js';
 import { RemoteSession } from './remote_session.js';
+import { groupCatchUp } from './group_timeline.js';
 import type { ShardServices } from './services.js';
 
 interface SessionState {
@@ -273,6 +274,8 @@ export class SessionRouter implements SessionEvents {
           }
         : { messageHead: String(head), friendHead };
     session.send(connectAckFor(session.profile, frame.messageId, SubSignal.CONNECTION_ACCEPTED, body));
+    // Read-fan-out groups filed nothing for an offline member: file it now, MN after the commit.
+    groupCatchUp(this.services, uid);
   }
 
   private refuse(session: Session, messageId: number, verdict: number): void {

@@ -17,6 +17,7 @@ import { PartitionMap } from '../router/partition_map.js';
 import { secretGenerate } from '../auth/compat_token.js';
 import { CommitQueue } from '../store/commit_queue.js';
 import { shardStoreClose, shardStoreOpen, type ShardStore } from '../store/shard_store.js';
+import { GroupReplicas } from '../store/group_replicas.js';
 import { Timelines } from '../store/timelines.js';
 import { tcpEdgeCreate, tcpEdgeListen } from '../transport/tcp_transport.js';
 import { wsEdgeClose, wsEdgeCreate, wsEdgeListen, wsEdgeStopListening, type WsEdge } from '../transport/ws_transport.js';
@@ -62,11 +63,14 @@ export class Shard {
       current: { id: boot.tokenKeys.current.id, secret: Buffer.from(boot.tokenKeys.current.secret) },
       verifyOnly: boot.tokenKeys.verifyOnly.map((key) => ({ id: key.id, secret: Buffer.from(key.secret) })),
     };
+    const groupReplicas = new GroupReplicas(this.store);
     this.services = {
       shardId: boot.shardId,
       store: this.store,
       commits,
-      timelines: new Timelines(this.store),
+      timelines: new Timelines(this.store, groupReplicas),
+      groupReplicas,
+      groupLimits: boot.groupLimits,
       ids: new Snowflake(boot.nodeId, boot.shardId, this.idLeaseMs),
       mesh,
       outbox,

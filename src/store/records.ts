@@ -48,11 +48,23 @@ export interface StoredMessage {
   readonly reactions?: readonly Reaction[];
 }
 
-/** One entry of a user's timeline; `kind` leaves room for notices, recalls and read-sync. */
+/** One entry of a user's timeline as readers see it (pointers already resolved). */
 export interface TimelineEntry {
   readonly kind: 'message';
   readonly message: StoredMessage;
 }
+
+/** A read-fan-out group message materialized into a member's timeline: a pointer to the
+ * shard's replica of the group timeline (store/group_replicas.ts), resolved on every read. */
+export interface GroupRefEntry {
+  readonly kind: 'groupRef';
+  readonly gid: string;
+  /** The message's place in this shard's replica of the group timeline. */
+  readonly lseq: number;
+}
+
+/** What `timeline[uid, seq]` holds. */
+export type StoredTimelineEntry = TimelineEntry | GroupRefEntry;
 
 /** The key under which a user files a message: the peer for 1:1, the group for groups. */
 export function conversationKey(owner: string, message: StoredMessage): string {

@@ -3,7 +3,7 @@
 // Values are msgpack (lmdb-js default, 64-bit ids as bigint); keys are ordered-binary tuples.
 
 import { open, type Database, type RootDatabase } from 'lmdb';
-import type { TimelineEntry } from './records.js';
+import type { StoredTimelineEntry } from './records.js';
 import type { Effect } from '../router/effects.js';
 
 export type UserKey = string;
@@ -28,7 +28,7 @@ export interface OutboxRecord {
 export interface ShardStore {
   readonly env: RootDatabase;
   /** [uid, seq] → timeline entry: everything a user must see, in order. */
-  readonly timeline: Database<TimelineEntry, [UserKey, number]>;
+  readonly timeline: Database<StoredTimelineEntry, [UserKey, number]>;
   /** [uid, conversationKey, messageUidHex] → seq: a user's messages per conversation. */
   readonly conversations: Database<number, [UserKey, string, string]>;
   /** [uid, deviceId, clientMessageId] → first ack: retries are stored once. */

@@ -2,11 +2,19 @@
 // Heads live in memory once read; seqs are assigned synchronously and written in the current
 // commit window, so seq order is commit order. A failed commit leaves a gap, never a reuse.
 // Each append also indexes the message by uid ([owner, uidHex] → seq, for recall and receipts)
-// and updates the owner's conversation list row: two more puts and one get per append.
+// and updates the owner's conversation list row: two more puts and one get per append. A
+// read-fan-out group message is filed as a pointer into the shard's group replica; every read
+// here resolves it, so callers only ever see whole messages.
 
 import type { Database } from 'lmdb';
+import type { GroupReplicas } from './group_replicas.js';
 import type { ShardStore } from './shard_store.js';
-import type { ConversationRecord, StoredMessage, TimelineEntry } from './records.js';
+import type {
+  ConversationRecord,
+  StoredMessage,
+  StoredTimelineEntry,
+  TimelineEntry,
+} from './records.js';
 import { conversationKey, uidHex } from './records.js';
 
 const SEQ_MAX = Number.MAX_SAFE_INTEGER;
@@ -31,7 +39,10 @@ export class Timelines {
   readonly conversationList: Database<ConversationRecord, [string, string]>;
   private clockMs = 0;
 
-  constructor(private readonly store: ShardStore) {
+  constructor(
+    private readonly store: ShardStore,
+    private readonly replicas: GroupReplicas,
+  ) {
     this.seqsByUid = store.env.openDB({ name: 'message_seqs' });
     this.conversationList = store.env.openDB({ name: 'conversation_list' });
   }
@@ -48,7 +59,14 @@ export class Timelines {
   }
 
   entryAt(owner: string, seq: number): TimelineEntry | undefined {
-    return this.store.timeline.get([owner, seq]);
+    return this.resolved(this.store.timeline.get([owner, seq]));
+  }
+
+  /** A pointer entry as the message it points to (undefined if the replica lacks it). */
+  private resolved(stored: StoredTimelineEntry | undefined): TimelineEntry | undefined {
+    if (stored === undefined || stored.kind === 'message') return stored;
+    const message = this.replicas.messageAt(stored.gid, stored.lseq);
+    return message === undefined ? undefined : { kind: 'message', message };
   }
 
   /** Replace the entry at `seq` in place (recall); call inside a commit's write. */
@@ -87,27 +105,53 @@ export class Timelines {
 
   /** Assign the next seq to `message` for `owner`; the returned write must join a commit. */
   appendMessage(owner: string, message: StoredMessage): { seq: number; write: () => void } {
-    const seq = this.head(owner) + 1;
-    if (!this.committedHeads.has(owner)) this.committedHeads.set(owner, seq - 1);
-    this.heads.set(owner, seq);
+    const seq = this.seqNext(owner);
     const entry: TimelineEntry = { kind: 'message', message };
-    const store = this.store;
-    const conversation = conversationKey(owner, message);
-    const hex = uidHex(message.uid);
-    const { seqsByUid, conversationList } = this;
     const updateDt = this.clockNext();
     return {
       seq,
       write: () => {
-        store.timeline.put([owner, seq], entry);
-        store.conversations.put([owner, conversation, hex], seq);
-        seqsByUid.put([owner, hex], seq);
-        // Read inside the transaction: it sees appends planned earlier in the same commit.
-        const row = conversationList.get([owner, conversation]);
-        const next = conversationAfterAppend(row, owner, message, updateDt);
-        conversationList.put([owner, conversation], next);
+        this.store.timeline.put([owner, seq], entry);
+        this.indexesWrite(owner, seq, message, updateDt);
       },
     };
+  }
+
+  /** Assign the next seq to the replica's message (gid, lseq) for `owner`: a pointer entry. The
+   * write reads the replica inside the transaction, so it sees a replica write queued before it;
+   * when the replica has no such message (its commit failed) the seq stays a gap. */
+  appendGroupRef(owner: string, gid: string, lseq: number): { seq: number; write: () => void } {
+    const seq = this.seqNext(owner);
+    const entry: StoredTimelineEntry = { kind: 'groupRef', gid, lseq };
+    const updateDt = this.clockNext();
+    return {
+      seq,
+      write: () => {
+        const message = this.replicas.messageAt(gid, lseq);
+        if (message === undefined) return;
+        this.store.timeline.put([owner, seq], entry);
+        this.indexesWrite(owner, seq, message, updateDt);
+      },
+    };
+  }
+
+  private seqNext(owner: string): number {
+    const seq = this.head(owner) + 1;
+    if (!this.committedHeads.has(owner)) this.committedHeads.set(owner, seq - 1);
+    this.heads.set(owner, seq);
+    return seq;
+  }
+
+  /** The conversation and uid indexes and the conversation list row of an entry at `seq`. */
+  private indexesWrite(owner: string, seq: number, message: StoredMessage, updateDt: number): void {
+    const conversation = conversationKey(owner, message);
+    const hex = uidHex(message.uid);
+    this.store.conversations.put([owner, conversation, hex], seq);
+    this.seqsByUid.put([owner, hex], seq);
+    // Read inside the transaction: it sees appends planned earlier in the same commit.
+    const row = this.conversationList.get([owner, conversation]);
+    const next = conversationAfterAppend(row, owner, message, updateDt);
+    this.conversationList.put([owner, conversation], next);
   }
 
   /** Whether `owner` already filed `message` (exactly-once for replayed deliveries). */
@@ -128,10 +172,15 @@ export class Timelines {
         end: [uid, head + 1],
         limit: entriesMax,
       })) {
-        const size = entrySizeEstimate(value);
+        const entry = this.resolved(value);
+        if (entry === undefined) {
+          current = key[1];
+          continue;
+        }
+        const size = entrySizeEstimate(entry);
         if (entries.length > 0 && bytes + size > bytesMax) break;
         bytes += size;
-        entries.push({ seq: key[1], entry: value });
+        entries.push({ seq: key[1], entry });
         current = key[1];
       }
     }
@@ -146,7 +195,7 @@ export class Timelines {
     // Reverse ranges include their start: start just below beforeUid ('g' sorts above all hex).
     const before = beforeUid === 0n ? 'g' : uidHex(beforeUid - 1n);
     for (const seq of this.historySeqs(owner, conversation, before, count)) {
-      const entry = this.store.timeline.get([owner, seq]);
+      const entry = this.resolved(this.store.timeline.get([owner, seq]));
       if (entry === undefined) continue;
       bytes += entrySizeEstimate(entry);
       if (out.length > 0 && bytes > bytesMax) break;
@@ -170,7 +219,7 @@ export class Timelines {
       end: [owner, conversation, 'g'],
       limit: scanMax,
     })) {
-      const message = this.store.timeline.get([owner, seq])?.message;
+      const message = this.resolved(this.store.timeline.get([owner, seq]))?.message;
       if (message === undefined || message.from === owner) continue;
       if (!countsAsUnread(message.content.type)) continue;
       unread++;
