@@ -10,6 +10,7 @@ import { ErrorCode } from '../src/errors.js';
 import { CommitQueue } from '../src/store/commit_queue.js';
 import type { StoredMessage } from '../src/store/records.js';
 import { shardStoreClose, shardStoreOpen } from '../src/store/shard_store.js';
+import { GroupReplicas } from '../src/store/group_replicas.js';
 import { Timelines } from '../src/store/timelines.js';
 import { BENCH_OPTIONS, benchCasesRun, cliParse } from './lib/cli.js';
 import type { BenchCase } from './lib/cli.js';
@@ -27,7 +28,7 @@ const options = cliParse(ABOUT, { ...BENCH_OPTIONS });
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-micro-inbox-'));
 const store = shardStoreOpen({ path: dir, mapBytes: MAP_BYTES });
-const timelines = new Timelines(store);
+const timelines = new Timelines(store, new GroupReplicas(store));
 const queue = new CommitQueue(store.env, (error) => {
   throw error;
 });
