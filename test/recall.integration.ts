@@ -135,6 +135,8 @@ describe('recall: groups', () => {
     const gid = await groupCreate(owner, [member, other]);
     const ack = await member.client.send(say(gid, 'hello group'));
     await eventually(() => has(other, ack.messageUid), 'fan-out');
+    // The owner's shard files its copy after the ack; recall looks the message up in that copy.
+    await syncUntil(owner, () => has(owner, ack.messageUid), 'owner copy');
     const refused = await other.client.request(SubSignal.MR, { messageUid: ack.messageUid });
     assert.equal(refused.code, 248);
     const rmn = pushesOf(other);
