@@ -159,6 +159,8 @@ describe('edit', () => {
     const ack = await member.client.send(say(gid, 'typo'));
     await eventually(() => bodiesOf(other, ack.messageUid).length === 1, 'fan-out');
     assert.equal((await edit(other, ack.messageUid, 'not mine')).code, 248);
+    // The owner's shard files its copy after the sender's ack; edit looks the message up there.
+    await syncUntil(owner, () => bodiesOf(owner, ack.messageUid).length === 1, 'owner copy');
     assert.equal((await edit(owner, ack.messageUid, 'not mine')).code, 248);
     assert.equal((await edit(member, ack.messageUid, 'fixed')).code, 0);
     await eventually(() => bodiesOf(other, ack.messageUid).includes('fixed'), 'other sees it');
