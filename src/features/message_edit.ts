@@ -139,9 +139,11 @@ export function editApply(services: ShardServices, owner: string, op: EditOp): A
   const { timelines } = services;
   const { edited } = op;
   const version = edited.editVersion ?? 0;
+  // A copy still shared with the group replica counts as not edited yet for this owner.
   const current = (): StoredMessage | undefined => {
-    const seq = timelines.seqOf(owner, edited.uid);
-    return seq === undefined ? undefined : timelines.entryAt(owner, seq)?.message;
+    const copy = timelines.copyOf(owner, edited.uid);
+    if (copy === undefined || !copy.shared) return copy?.message;
+    return { ...copy.message, editVersion: 0 };
   };
   const stale = (copy: StoredMessage | undefined): boolean =>
     copy === undefined ||

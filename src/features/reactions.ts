@@ -154,12 +154,13 @@ export function reactionApply(services: ShardServices, owner: string, op: Reacti
     write: () => {
       // A read-fan-out group's replica copy, for members that have not filed it yet.
       services.groupReplicas.messageUpdate(change.messageUid, (copy) => reacted(copy, change));
-      const seq = timelines.seqOf(owner, change.messageUid);
-      const copy = seq === undefined ? undefined : timelines.entryAt(owner, seq)?.message;
-      if (seq === undefined || copy === undefined) return;
-      const message = reacted(copy, change);
+      const copy = timelines.copyOf(owner, change.messageUid);
+      if (copy === undefined) return;
+      // A copy still shared with the replica may already carry the change: announce it anyway.
+      const shared = copy.shared && copy.message.content.type !== ContentType.RECALLED;
+      const message = reacted(copy.message, change) ?? (shared ? copy.message : undefined);
       if (message === undefined) return;
-      timelines.replace(owner, seq, message);
+      timelines.replace(owner, copy.seq, message);
       applied = true;
     },
     after: () => {

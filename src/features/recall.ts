@@ -140,9 +140,8 @@ export function recallApply(services: ShardServices, owner: string, op: RecallOp
   const { timelines } = services;
   const { recalled } = op;
   const recalledCopy = (): boolean => {
-    const seq = timelines.seqOf(owner, recalled.uid);
-    const entry = seq === undefined ? undefined : timelines.entryAt(owner, seq);
-    return entry?.message.content.type === ContentType.RECALLED;
+    const copy = timelines.copyOf(owner, recalled.uid);
+    return copy?.shared === false && copy.message.content.type === ContentType.RECALLED;
   };
   if (recalledCopy()) return {};
   // The copy may still be committing here (its delivery came just before): the transaction

@@ -62,6 +62,17 @@ export class Timelines {
     return this.resolved(this.store.timeline.get([owner, seq]));
   }
 
+  /** The owner's copy of message `uid`: `shared` when it is still a pointer into the group
+   * replica (which recall, edit and reactions may already have changed for everyone), so the
+   * owner's own update must still be applied and announced. */
+  copyOf(owner: string, uid: bigint): { seq: number; message: StoredMessage; shared: boolean } | undefined {
+    const seq = this.seqOf(owner, uid);
+    const stored = seq === undefined ? undefined : this.store.timeline.get([owner, seq]);
+    const entry = this.resolved(stored);
+    if (seq === undefined || entry === undefined) return undefined;
+    return { seq, message: entry.message, shared: stored?.kind === 'groupRef' };
+  }
+
   /** A pointer entry as the message it points to (undefined if the replica lacks it). */
   private resolved(stored: StoredTimelineEntry | undefined): TimelineEntry | undefined {
     if (stored === undefined || stored.kind === 'message') return stored;
