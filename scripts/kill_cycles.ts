@@ -11,7 +11,9 @@ function flag(name: string, fallback: number): number {
 }
 
 if (process.argv.includes('--help')) {
-  console.log('node dist/scripts/kill_cycles.js [--cycles 20] [--users 6] [--in-flight 8] [--seed 1] [--kill-min-ms 100] [--kill-max-ms 1500]');
+  console.log(
+    'node dist/scripts/kill_cycles.js [--cycles 20] [--users 6] [--in-flight 8] [--seed 1] [--kill-min-ms 100] [--kill-max-ms 1500]',
+  );
   process.exit(0);
 }
 const report = await killCycles({

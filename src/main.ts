@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   const uws = loadUws();
   const info = uwsLoadInfo();
   log(`uWebSockets.js loaded${info === undefined ? '' : `: ${JSON.stringify(info)}`}`);
-  const tokenKeys = config.devMode && config.tokenKeys === '' ? tokenKeysDev(config.dataDir) : tokenKeysParse(config.tokenKeys);
+  const tokenKeys =
+    config.devMode && config.tokenKeys === ''
+      ? tokenKeysDev(config.dataDir)
+      : tokenKeysParse(config.tokenKeys);
   const directory = directoryOpen(path.join(config.dataDir, 'control'));
   // User ids must never repeat, even across a restart with the clock stepped back: keep a lease.
   let idLeaseMs = Math.max(idLeaseLoad(directory), Date.now()) + USER_ID_LEASE_AHEAD_MS;
@@ -84,15 +87,24 @@ async function main(): Promise<void> {
   let httpSocket: unknown;
   const httpPort = await new Promise<number>((resolve, reject) => {
     app.listen(config.host, config.httpPort, (socket) => {
-      if (socket === false) return reject(new Error(`HTTP listen failed on ${config.host}:${config.httpPort}`));
+      if (socket === false)
+        return reject(new Error(`HTTP listen failed on ${config.host}:${config.httpPort}`));
       httpSocket = socket;
-      resolve(uws.us_socket_local_port(socket as unknown as Parameters<typeof uws.us_socket_local_port>[0]));
+      resolve(
+        uws.us_socket_local_port(
+          socket as unknown as Parameters<typeof uws.us_socket_local_port>[0],
+        ),
+      );
     });
   });
   const ports = supervisor.publicPorts;
-  log(`magpie ready: http ${httpPort}, ws ${ports.ws}, tcp ${ports.tcp}, shards ${config.shards}, dev ${config.devMode}`);
+  log(
+    `magpie ready: http ${httpPort}, ws ${ports.ws}, tcp ${ports.tcp}, shards ${config.shards}, dev ${config.devMode}`,
+  );
   // One machine-readable line for scripts and tests that start the server on port 0.
-  log(`MAGPIE_READY ${JSON.stringify({ http: httpPort, ws: ports.ws, tcp: ports.tcp, shards: config.shards, pid: process.pid })}`);
+  log(
+    `MAGPIE_READY ${JSON.stringify({ http: httpPort, ws: ports.ws, tcp: ports.tcp, shards: config.shards, pid: process.pid })}`,
+  );
 
   const shutdown = (signal: string): void => {
     if (draining) return;
@@ -100,7 +112,8 @@ async function main(): Promise<void> {
     log(`${signal}: draining`);
     setTimeout(() => process.exit(0), SHUTDOWN_DRAIN_MS + 1_000).unref();
     void supervisor.drain().then(async () => {
-      if (httpSocket !== undefined) uws.us_listen_socket_close(httpSocket as Parameters<typeof uws.us_listen_socket_close>[0]);
+      if (httpSocket !== undefined)
+        uws.us_listen_socket_close(httpSocket as Parameters<typeof uws.us_listen_socket_close>[0]);
       await directory.env.close();
       log('stopped');
       process.exit(0);
@@ -115,7 +128,9 @@ main().catch((error: unknown) => {
     process.stderr.write(`magpie: ${error.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`magpie: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `magpie: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   const drained = supervisorForExit?.drain() ?? Promise.resolve();
   void drained.then(() => process.exit(1));
 });

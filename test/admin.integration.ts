@@ -17,7 +17,11 @@ after(async () => {
   server.cleanup();
 });
 
-async function admin(path: string, body: unknown, token = ADMIN_TOKEN): Promise<{ status: number; code: number }> {
+async function admin(
+  path: string,
+  body: unknown,
+  token = ADMIN_TOKEN,
+): Promise<{ status: number; code: number }> {
   const response = await fetch(`${server.httpBase}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -27,7 +31,14 @@ async function admin(path: string, body: unknown, token = ADMIN_TOKEN): Promise<
   return { status: response.status, code: json.code };
 }
 
-async function connected(mobile: string, deviceId: string): Promise<{ client: MagpieClient; uid: string; options: ConstructorParameters<typeof MagpieClient>[0] }> {
+async function connected(
+  mobile: string,
+  deviceId: string,
+): Promise<{
+  client: MagpieClient;
+  uid: string;
+  options: ConstructorParameters<typeof MagpieClient>[0];
+}> {
   const result = await login(server.httpBase, mobile, deviceId);
   const options = {
     transport: 'tcp' as const,
@@ -50,27 +61,37 @@ describe('admin', () => {
     assert.equal(answer.code, 248);
   });
 
-  it('a ban closes online sessions and refuses CONNECT with 3; lifting it lets the user back', async () => {
+  it('a ban closes sessions, refuses CONNECT with 3; lifting it lets the user in', async () => {
     const mobile = mobileNext();
     const { client, uid, options } = await connected(mobile, 'phone');
-    const closed = new Promise<boolean>((resolve) => client.on('disconnected', (info) => resolve(info.willReconnect)));
+    const closed = new Promise<boolean>((resolve) =>
+      client.on('disconnected', (info) => resolve(info.willReconnect)),
+    );
     assert.equal((await admin('/v1/admin/ban', { uid })).code, 0);
     assert.equal(await closed, false);
-    await assert.rejects(new MagpieClient(options).connect(), (error: { code?: number }) => error.code === 3);
+    await assert.rejects(
+      new MagpieClient(options).connect(),
+      (error: { code?: number }) => error.code === 3,
+    );
     assert.equal((await admin('/v1/admin/ban', { uid, banned: false })).code, 0);
     const back = new MagpieClient(options);
     await back.connect();
     back.close();
   });
 
-  it('a kick logs one device out; the user\'s other device stays online', async () => {
+  it("a kick logs one device out; the user's other device stays online", async () => {
     const mobile = mobileNext();
     const phone = await connected(mobile, 'phone');
     const laptop = await connected(mobile, 'laptop');
-    const closed = new Promise<boolean>((resolve) => phone.client.on('disconnected', (info) => resolve(info.willReconnect)));
+    const closed = new Promise<boolean>((resolve) =>
+      phone.client.on('disconnected', (info) => resolve(info.willReconnect)),
+    );
     assert.equal((await admin('/v1/admin/kick', { uid: phone.uid, deviceId: 'phone' })).code, 0);
     assert.equal(await closed, false);
-    await assert.rejects(new MagpieClient(phone.options).connect(), (error: { code?: number }) => error.code === 8);
+    await assert.rejects(
+      new MagpieClient(phone.options).connect(),
+      (error: { code?: number }) => error.code === 8,
+    );
     assert.equal(laptop.client.connected, true);
     laptop.client.close();
   });

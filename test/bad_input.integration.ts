@@ -76,7 +76,12 @@ async function rawConnected(): Promise<Awaited<ReturnType<typeof rawTcp>>> {
   // Public TCP port is shard 0: connect directly to the owner to stay unproxied.
   const raw = await rawTcp();
   raw.socket.write(
-    frameEncode(Signal.CONNECT, 0, 1, bodyEncode({ userName: result.userId, password: result.token, clientIdentifier: deviceId })),
+    frameEncode(
+      Signal.CONNECT,
+      0,
+      1,
+      bodyEncode({ userName: result.userId, password: result.token, clientIdentifier: deviceId }),
+    ),
   );
   const ack = await raw.next();
   assert.equal(ack.signal, Signal.CONNECT_ACK);
@@ -91,7 +96,10 @@ describe('bad input', () => {
     const raw = await rawTcp();
     raw.socket.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
     await withTimeout(raw.closed, 5_000, 'close after bad magic');
-    await a.client.send({ conversation: { type: 0, target: b.uid, line: 0 }, content: text('still here') });
+    await a.client.send({
+      conversation: { type: 0, target: b.uid, line: 0 },
+      content: text('still here'),
+    });
     const got = await b.waitFor(1);
     assert.equal(got[0]?.content.searchableContent, 'still here');
     a.client.close();
@@ -145,10 +153,16 @@ describe('bad input', () => {
 
   it('a forged token is refused with BAD_USER_NAME_OR_PASSWORD and a close', async () => {
     const result = await login(server.httpBase, mobileNext(), 'forger');
-    const forged = result.token.slice(0, 10) + (result.token[10] === 'A' ? 'B' : 'A') + result.token.slice(11);
+    const forged =
+      result.token.slice(0, 10) + (result.token[10] === 'A' ? 'B' : 'A') + result.token.slice(11);
     const raw = await rawTcp();
     raw.socket.write(
-      frameEncode(Signal.CONNECT, 0, 1, bodyEncode({ userName: result.userId, password: forged, clientIdentifier: 'forger' })),
+      frameEncode(
+        Signal.CONNECT,
+        0,
+        1,
+        bodyEncode({ userName: result.userId, password: forged, clientIdentifier: 'forger' }),
+      ),
     );
     const ack = await withTimeout(raw.next(), 5_000, 'connect ack');
     assert.equal(ack.subSignal, SubSignal.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD);
@@ -174,7 +188,14 @@ describe('bad input', () => {
     assert.ok(code.ok);
     assert.equal(code.value.code, ErrorCode.NOT_IMPLEMENTED);
     // A send with a bad field is refused with a code, not a crash.
-    raw.socket.write(frameEncode(Signal.PUBLISH, SubSignal.MS, 12, bodyEncode({ conversationType: 9, target: 'x', content: { type: 1 } })));
+    raw.socket.write(
+      frameEncode(
+        Signal.PUBLISH,
+        SubSignal.MS,
+        12,
+        bodyEncode({ conversationType: 9, target: 'x', content: { type: 1 } }),
+      ),
+    );
     const bad = ackDecode((await withTimeout(raw.next(), 5_000, 'bad ms')).body);
     assert.ok(bad.ok);
     assert.equal(bad.value.code, ErrorCode.INVALID_PARAMETER);
@@ -202,15 +223,19 @@ describe('bad input', () => {
     socket.on('message', (data) => messages.push(String(data)));
     socket.send('心跳内容');
     socket.send('{not json');
-    socket.send('{"__proto__":{"polluted":1},"signal":"PING","subSignal":"NONE","messageId":3,"content":""}');
+    socket.send(
+      '{"__proto__":{"polluted":1},"signal":"PING","subSignal":"NONE","messageId":3,"content":""}',
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(socket.readyState, WebSocket.OPEN);
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
-    assert.ok(messages.some((m) => m.includes('"signal":"PING"') && m.includes('"messageId":3')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.includes('"signal":"PING"') && m.includes('"messageId":3')),
+      messages.join('\n'),
+    );
     socket.close();
   });
 });
-
 
 describe('bad input: slow, repeated and out-of-range', () => {
   it('a connection that never authenticates (1 byte/s) is closed at AUTH_DEADLINE_MS', async () => {
@@ -218,10 +243,16 @@ describe('bad input: slow, repeated and out-of-range', () => {
     const raw = await rawTcp();
     const started = Date.now();
     // A well-formed CONNECT, one byte a second: never complete before the deadline.
-    const frame = frameEncode(Signal.CONNECT, 0, 1, bodyEncode({ userName: 'slow', password: 'x'.repeat(64), clientIdentifier: 'd' }));
+    const frame = frameEncode(
+      Signal.CONNECT,
+      0,
+      1,
+      bodyEncode({ userName: 'slow', password: 'x'.repeat(64), clientIdentifier: 'd' }),
+    );
     let sent = 0;
     const dribble = setInterval(() => {
-      if (!raw.socket.destroyed && sent < frame.length) raw.socket.write(frame.subarray(sent, ++sent));
+      if (!raw.socket.destroyed && sent < frame.length)
+        raw.socket.write(frame.subarray(sent, ++sent));
     }, 1_000);
     try {
       await withTimeout(raw.closed, AUTH_DEADLINE_MS + 15_000, 'slowloris close');
@@ -233,7 +264,14 @@ describe('bad input: slow, repeated and out-of-range', () => {
 
   it('a second CONNECT on a live session is refused with a code; the session stays', async () => {
     const raw = await rawConnected();
-    raw.socket.write(frameEncode(Signal.CONNECT, 0, 21, bodyEncode({ userName: 'x', password: 'y', clientIdentifier: 'z' })));
+    raw.socket.write(
+      frameEncode(
+        Signal.CONNECT,
+        0,
+        21,
+        bodyEncode({ userName: 'x', password: 'y', clientIdentifier: 'z' }),
+      ),
+    );
     const answer = await withTimeout(raw.next(), 5_000, 'double connect answer');
     assert.equal(answer.signal, Signal.PUB_ACK);
     const code = ackDecode(answer.body);
@@ -247,20 +285,29 @@ describe('bad input: slow, repeated and out-of-range', () => {
   it('a pull from a future seq answers an empty page with the real head', async () => {
     const raw = await rawConnected();
     raw.socket.write(
-      frameEncode(Signal.PUBLISH, SubSignal.MP, 23, bodyEncode({ messageId: 1_000_000, type: 0, pullType: 1, sendMessageCount: 0 })),
+      frameEncode(
+        Signal.PUBLISH,
+        SubSignal.MP,
+        23,
+        bodyEncode({ messageId: 1_000_000, type: 0, pullType: 1, sendMessageCount: 0 }),
+      ),
     );
     const answer = await withTimeout(raw.next(), 5_000, 'pull answer');
     const page = ackDecode(answer.body);
     assert.ok(page.ok);
     assert.equal(page.value.code, 0);
-    const result = page.value.result as { head: number; messageCount: number; messageResponseList: unknown[] };
+    const result = page.value.result as {
+      head: number;
+      messageCount: number;
+      messageResponseList: unknown[];
+    };
     assert.equal(result.messageCount, 0);
     assert.deepEqual(result.messageResponseList, []);
     assert.equal(result.head, 0);
     raw.socket.destroy();
   });
 
-  it('invalid UTF-8 in a compat text frame and in a native string is refused or ignored, never a crash', async () => {
+  it('invalid UTF-8 (compat text, native string) is refused or ignored, no crash', async () => {
     const socket = new WebSocket(`ws://127.0.0.1:${server.ports.ws}/`);
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
@@ -280,15 +327,21 @@ describe('bad input: slow, repeated and out-of-range', () => {
   });
 });
 
-it('compat: an unknown sub-signal name is answered 254 (content "") with the request id', async () => {
+it('compat: an unknown sub-signal name answers 254 (content "") with the request id', async () => {
   const socket = new WebSocket(`ws://127.0.0.1:${server.ports.ws}/`);
   await new Promise((resolve, reject) => {
     socket.once('open', resolve);
     socket.once('error', reject);
   });
-  const answer = new Promise<string>((resolve) => socket.once('message', (data) => resolve(String(data))));
+  const answer = new Promise<string>((resolve) =>
+    socket.once('message', (data) => resolve(String(data))),
+  );
   socket.send('{"signal":"PUBLISH","subSignal":"NO_SUCH_THING","messageId":77,"content":{}}');
-  const parsed = JSON.parse(await withTimeout(answer, 5_000, 'answer')) as { signal: string; messageId: number; content: string };
+  const parsed = JSON.parse(await withTimeout(answer, 5_000, 'answer')) as {
+    signal: string;
+    messageId: number;
+    content: string;
+  };
   assert.equal(parsed.signal, 'PUB_ACK');
   assert.equal(parsed.messageId, 77);
   assert.equal(parsed.content, '');

@@ -32,7 +32,10 @@ it('commit queue: writes added in one turn share one durable transaction', async
     const all = [1, 2, 3].map((i) => added(commits, () => store.meta.put(`k${i}`, i)));
     assert.equal(commits.pendingCommits, 0, 'nothing starts before the window');
     assert.deepEqual(await Promise.all(all), [ErrorCode.OK, ErrorCode.OK, ErrorCode.OK]);
-    assert.deepEqual([1, 2, 3].map((i) => store.meta.get(`k${i}`)), [1, 2, 3]);
+    assert.deepEqual(
+      [1, 2, 3].map((i) => store.meta.get(`k${i}`)),
+      [1, 2, 3],
+    );
   });
 });
 
@@ -46,7 +49,7 @@ it('commit queue: a lazy write rides in the next transaction', async () => {
   });
 });
 
-it('commit queue: a lazy write alone commits after COMMIT_LAZY_MS; settle() commits it', async () => {
+it('commit queue: a lone lazy write commits after COMMIT_LAZY_MS; settle() too', async () => {
   await withQueue(async (store, commits) => {
     commits.addLazy(() => store.meta.put('alone', 1));
     await new Promise((resolve) => setTimeout(resolve, COMMIT_LAZY_MS + 100));

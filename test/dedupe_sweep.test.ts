@@ -11,7 +11,7 @@ import { CommitQueue } from '../src/store/commit_queue.js';
 import { DedupeSweep } from '../src/store/dedupe_sweep.js';
 import { shardStoreClose, shardStoreOpen } from '../src/store/shard_store.js';
 
-it('dedupe sweep: forgets ids older than DEDUPE_WINDOW_MS, keeps younger ones, slice by slice', async () => {
+it('dedupe sweep: drops ids older than DEDUPE_WINDOW_MS, keeps younger, by slices', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-dedupe-'));
   const store = shardStoreOpen({ path: dir, mapBytes: 64 * 1024 * 1024 });
   try {

@@ -33,7 +33,14 @@ it('disk full: 103 and no ack; recovery when space returns; clean reopen', async
     let storeFull = 0;
     for (let i = 0; i < 500 && storeFull < 20; i++) {
       try {
-        acked.push((await a.client.send({ conversation: { type: 0, target: b.uid, line: 0 }, content: { type: 1, searchableContent: big } })).messageUid);
+        acked.push(
+          (
+            await a.client.send({
+              conversation: { type: 0, target: b.uid, line: 0 },
+              content: { type: 1, searchableContent: big },
+            })
+          ).messageUid,
+        );
       } catch (error) {
         assert.ok(error instanceof MagpieError, String(error));
         assert.equal(error.code, ErrorCode.STORE_FULL);
@@ -43,7 +50,14 @@ it('disk full: 103 and no ack; recovery when space returns; clean reopen', async
     assert.ok(storeFull > 0, 'the disk filled up and sends were refused');
     assert.equal(spawnSync('mount', ['-o', 'remount,size=96m', mountPoint]).status, 0);
     for (let i = 0; i < 5; i++) {
-      acked.push((await a.client.send({ conversation: { type: 0, target: b.uid, line: 0 }, content: text(`after ${i}`) })).messageUid);
+      acked.push(
+        (
+          await a.client.send({
+            conversation: { type: 0, target: b.uid, line: 0 },
+            content: text(`after ${i}`),
+          })
+        ).messageUid,
+      );
     }
     a.client.close();
     b.client.close();

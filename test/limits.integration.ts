@@ -26,15 +26,24 @@ describe('limits under load', () => {
       const attempts = USER_SENDS_BURST * 2;
       const results = await Promise.allSettled(
         Array.from({ length: attempts }, (_, i) =>
-          flooder.client.send({ conversation: { type: 0, target: target.uid, line: 0 }, content: text(`f${i}`) }),
+          flooder.client.send({
+            conversation: { type: 0, target: target.uid, line: 0 },
+            content: text(`f${i}`),
+          }),
         ),
       );
       const limited = results.filter(
-        (r) => r.status === 'rejected' && r.reason instanceof MagpieError && r.reason.code === ErrorCode.OVER_FREQUENCY,
+        (r) =>
+          r.status === 'rejected' &&
+          r.reason instanceof MagpieError &&
+          r.reason.code === ErrorCode.OVER_FREQUENCY,
       ).length;
       assert.ok(limited > 0, 'some sends were refused with 250');
       const started = Date.now();
-      await calm.client.send({ conversation: { type: 0, target: friend.uid, line: 0 }, content: text('calm') });
+      await calm.client.send({
+        conversation: { type: 0, target: friend.uid, line: 0 },
+        content: text('calm'),
+      });
       await friend.waitFor(1);
       assert.ok(Date.now() - started < 2_000, 'the calm user is served promptly');
       for (const user of [flooder, target, calm, friend]) user.client.close();
@@ -53,7 +62,10 @@ describe('limits under load', () => {
       // Fill the reader's timeline with large messages, then ask for pages and never read.
       const big = 'x'.repeat(30_000);
       for (let i = 0; i < 40; i++) {
-        await sender.client.send({ conversation: { type: 0, target: result.userId, line: 0 }, content: text(`${i}:${big}`) });
+        await sender.client.send({
+          conversation: { type: 0, target: result.userId, line: 0 },
+          content: text(`${i}:${big}`),
+        });
       }
       const socket = net.connect(result.endpoints.tcpPort, '127.0.0.1');
       await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
@@ -65,7 +77,12 @@ describe('limits under load', () => {
       const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
       socket.on('error', () => undefined);
       socket.write(
-        frameEncode(Signal.CONNECT, 0, 1, bodyEncode({ userName: result.userId, password: result.token, clientIdentifier: 'slow' })),
+        frameEncode(
+          Signal.CONNECT,
+          0,
+          1,
+          bodyEncode({ userName: result.userId, password: result.token, clientIdentifier: 'slow' }),
+        ),
       );
       for (let i = 0; i < 400; i++) {
         const pull = { messageId: 1, type: 0, pullType: 1, sendMessageCount: 0 };
@@ -76,10 +93,15 @@ describe('limits under load', () => {
       socket.resume();
       await Promise.race([
         closed,
-        new Promise((_, reject) => setTimeout(() => reject(new Error('slow reader was not cut')), 15_000)),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('slow reader was not cut')), 15_000),
+        ),
       ]);
       const requestedBytes = 400 * 1_000_000;
-      assert.ok(received < requestedBytes / 10, `cut early: got ${received} bytes of ~${requestedBytes}`);
+      assert.ok(
+        received < requestedBytes / 10,
+        `cut early: got ${received} bytes of ~${requestedBytes}`,
+      );
       // Nothing was lost: a proper client gets every message from its cursor.
       const again = await userConnect(server, { transport: 'tcp', mobile, deviceId: 'slow' });
       const got = await again.waitFor(40);
@@ -109,7 +131,10 @@ describe('limits under load', () => {
       const sender = async (): Promise<void> => {
         for (let i = 0; !stop; i++) {
           try {
-            const ack = await a.client.send({ conversation: { type: 0, target: b.uid, line: 0 }, content: text(`t${i}`) });
+            const ack = await a.client.send({
+              conversation: { type: 0, target: b.uid, line: 0 },
+              content: text(`t${i}`),
+            });
             acked.push(ack.messageUid);
           } catch {
             return;
@@ -122,7 +147,10 @@ describe('limits under load', () => {
       // The signal takes a moment to arrive: poll until readiness changes (503, or closed).
       let ready = 200;
       for (let i = 0; i < 200 && ready === 200; i++) {
-        ready = await fetch(`${server.httpBase}/readyz`).then((r) => r.status, () => 0);
+        ready = await fetch(`${server.httpBase}/readyz`).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (ready === 200) await new Promise((resolve) => setTimeout(resolve, 10));
       }
       const code = await exited;

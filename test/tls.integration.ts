@@ -18,14 +18,29 @@ let cert: Buffer;
 before(async () => {
   certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-tls-'));
   const made = spawnSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-keyout', path.join(certDir, 'key.pem'), '-out', path.join(certDir, 'cert.pem'),
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout',
+    path.join(certDir, 'key.pem'),
+    '-out',
+    path.join(certDir, 'cert.pem'),
   ]);
   assert.equal(made.status, 0, String(made.stderr));
   cert = fs.readFileSync(path.join(certDir, 'cert.pem'));
   server = await serverStart({
-    env: { MAGPIE_TLS_CERT_FILE: path.join(certDir, 'cert.pem'), MAGPIE_TLS_KEY_FILE: path.join(certDir, 'key.pem') },
+    env: {
+      MAGPIE_TLS_CERT_FILE: path.join(certDir, 'cert.pem'),
+      MAGPIE_TLS_KEY_FILE: path.join(certDir, 'key.pem'),
+    },
   });
 });
 after(async () => {
@@ -37,7 +52,14 @@ after(async () => {
 function httpsPost(port: number, pathname: string, body: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const request = https.request(
-      { host: '127.0.0.1', port, path: pathname, method: 'POST', ca: cert, headers: { 'content-type': 'application/json' } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: pathname,
+        method: 'POST',
+        ca: cert,
+        headers: { 'content-type': 'application/json' },
+      },
       (response) => {
         let text = '';
         response.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -51,7 +73,11 @@ function httpsPost(port: number, pathname: string, body: unknown): Promise<unkno
 
 it('https login, then wss and TLS-over-TCP connections carry messages', async () => {
   const loginOf = async (mobile: string, deviceId: string) => {
-    const answer = (await httpsPost(server.ports.http, '/v1/login', { mobile, code: '556677', deviceId })) as {
+    const answer = (await httpsPost(server.ports.http, '/v1/login', {
+      mobile,
+      code: '556677',
+      deviceId,
+    })) as {
       result: { userId: string; token: string; endpoints: { wsPort: number; tcpPort: number } };
     };
     return answer.result;
@@ -59,15 +85,45 @@ it('https login, then wss and TLS-over-TCP connections carry messages', async ()
   const a = await loginOf('13600000001', 'a');
   const b = await loginOf('13600000002', 'b');
   const tls = { ca: cert, servername: 'localhost' };
-  const clientA = new MagpieClient({ transport: 'ws', host: '127.0.0.1', port: a.endpoints.wsPort, uid: a.userId, token: a.token, deviceId: 'a', tls });
-  const clientB = new MagpieClient({ transport: 'tcp', host: '127.0.0.1', port: b.endpoints.tcpPort, uid: b.userId, token: b.token, deviceId: 'b', tls });
+  const clientA = new MagpieClient({
+    transport: 'ws',
+    host: '127.0.0.1',
+    port: a.endpoints.wsPort,
+    uid: a.userId,
+    token: a.token,
+    deviceId: 'a',
+    tls,
+  });
+  const clientB = new MagpieClient({
+    transport: 'tcp',
+    host: '127.0.0.1',
+    port: b.endpoints.tcpPort,
+    uid: b.userId,
+    token: b.token,
+    deviceId: 'b',
+    tls,
+  });
   await clientA.connect();
   await clientB.connect();
-  const got = new Promise<string>((resolve) => clientB.on('message', (m) => resolve(m.content.searchableContent)));
-  await clientA.send({ conversation: { type: 0, target: b.userId, line: 0 }, content: { type: 1, searchableContent: 'over tls' } });
+  const got = new Promise<string>((resolve) =>
+    clientB.on('message', (m) => resolve(m.content.searchableContent)),
+  );
+  await clientA.send({
+    conversation: { type: 0, target: b.userId, line: 0 },
+    content: { type: 1, searchableContent: 'over tls' },
+  });
   assert.equal(await got, 'over tls');
   // A plain client is not served on a TLS port.
-  const plain = new MagpieClient({ transport: 'tcp', host: '127.0.0.1', port: b.endpoints.tcpPort, uid: b.userId, token: b.token, deviceId: 'b2', autoReconnect: false, requestTimeoutMs: 2_000 });
+  const plain = new MagpieClient({
+    transport: 'tcp',
+    host: '127.0.0.1',
+    port: b.endpoints.tcpPort,
+    uid: b.userId,
+    token: b.token,
+    deviceId: 'b2',
+    autoReconnect: false,
+    requestTimeoutMs: 2_000,
+  });
   await assert.rejects(plain.connect());
   plain.close();
   clientA.close();

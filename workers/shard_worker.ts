@@ -32,7 +32,8 @@ process.on('unhandledRejection', (reason: unknown) => {
   // lmdb-js rejects a second, internal promise when a commit fails for lack of space; the
   // waiting callers already got STORE_FULL (src/store/commit_queue.ts), so it is not a bug.
   const code = reason instanceof Error ? (reason as Error & { code?: unknown }).code : undefined;
-  const storeWriteFailed = code === EIO || code === ENOSPC || (reason instanceof Error && 'commitError' in reason);
+  const storeWriteFailed =
+    code === EIO || code === ENOSPC || (reason instanceof Error && 'commitError' in reason);
   if (reason instanceof Error && storeWriteFailed) {
     console.error(`shard ${boot.shardId}: commit failed: ${reason.message}`);
     return;

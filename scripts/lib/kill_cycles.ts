@@ -106,11 +106,16 @@ export async function killCycles(options: KillCyclesOptions): Promise<KillCycles
         const from = accounts[index] as Account;
         const lanes = Array.from({ length: options.inFlight }, async (_, lane) => {
           for (let n = 0; !killed; n++) {
-            const to = accounts[(index + 1 + ((lane + n) % (accounts.length - 1))) % accounts.length] as Account;
+            const to = accounts[
+              (index + 1 + ((lane + n) % (accounts.length - 1))) % accounts.length
+            ] as Account;
             try {
               const ack = await client.send({
                 conversation: { type: 0, target: to.uid, line: 0 },
-                content: { type: 1, searchableContent: `c${cycle} ${from.uid}→${to.uid} ${lane}.${n}` },
+                content: {
+                  type: 1,
+                  searchableContent: `c${cycle} ${from.uid}→${to.uid} ${lane}.${n}`,
+                },
               });
               let byReceiver = acked.get(from.uid);
               if (byReceiver === undefined) acked.set(from.uid, (byReceiver = new Map()));
@@ -126,7 +131,8 @@ export async function killCycles(options: KillCyclesOptions): Promise<KillCycles
         });
         await Promise.all(lanes);
       });
-      const delay = options.killAfterMsMin + next() * (options.killAfterMsMax - options.killAfterMsMin);
+      const delay =
+        options.killAfterMsMin + next() * (options.killAfterMsMax - options.killAfterMsMin);
       await new Promise((resolve) => setTimeout(resolve, delay));
       killed = true;
       await server.kill();
@@ -139,14 +145,24 @@ export async function killCycles(options: KillCyclesOptions): Promise<KillCycles
       duplicated = audit.duplicated;
       reordered = audit.reordered;
       failures.push(...audit.failures.map((failure) => `cycle ${cycle}: ${failure}`));
-      log(`cycle ${cycle + 1}/${options.cycles}: killed after ${delay.toFixed(0)} ms, acked so far ${ackedCount}, lost ${lost}, duplicated ${duplicated}, reordered ${reordered}`);
+      log(
+        `cycle ${cycle + 1}/${options.cycles}: killed after ${delay.toFixed(0)} ms, acked so far ${ackedCount}, lost ${lost}, duplicated ${duplicated}, reordered ${reordered}`,
+      );
       if (failures.length > 0) break;
     }
   } finally {
     await server.stop();
     server.cleanup();
   }
-  return { cycles: options.cycles, acked: ackedCount, unackedSends: unacked, lost, duplicated, reordered, failures };
+  return {
+    cycles: options.cycles,
+    acked: ackedCount,
+    unackedSends: unacked,
+    lost,
+    duplicated,
+    reordered,
+    failures,
+  };
 }
 
 async function auditAll(
@@ -168,7 +184,10 @@ async function auditAll(
       }
     }
     let timeline = await timelineOf(server, account);
-    while (Date.now() < deadline && [...expected].some((uid) => !timeline.some((m) => m.messageUid === uid))) {
+    while (
+      Date.now() < deadline &&
+      [...expected].some((uid) => !timeline.some((m) => m.messageUid === uid))
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       timeline = await timelineOf(server, account);
     }

@@ -4,17 +4,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config.js';
-import { TOKEN_KEY_BYTES_MIN, tokenKeyGenerate, type TokenKey, type TokenKeys } from './signed_token.js';
+import {
+  TOKEN_KEY_BYTES_MIN,
+  tokenKeyGenerate,
+  type TokenKey,
+  type TokenKeys,
+} from './signed_token.js';
 
 export function tokenKeysParse(text: string): TokenKeys {
   const keys: TokenKey[] = [];
-  for (const part of text.split(',').map((item) => item.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
     const colon = part.indexOf(':');
     if (colon <= 0) throw new ConfigError('tokenKeys: each key is id:base64secret');
     const id = part.slice(0, colon);
     const secret = Buffer.from(part.slice(colon + 1), 'base64');
     if (secret.length < TOKEN_KEY_BYTES_MIN) {
-      throw new ConfigError(`tokenKeys: key ${id} has ${secret.length} bytes, needs ${TOKEN_KEY_BYTES_MIN}`);
+      throw new ConfigError(
+        `tokenKeys: key ${id} has ${secret.length} bytes, needs ${TOKEN_KEY_BYTES_MIN}`,
+      );
     }
     if (keys.some((key) => key.id === id)) throw new ConfigError(`tokenKeys: duplicate id ${id}`);
     keys.push({ id, secret });

@@ -73,9 +73,22 @@ export class ClientLink {
     };
     const { host, port } = target;
     try {
-      link.connection = target.transport === 'tcp'
-        ? await TcpConnection.open(host, port, connectionHandlers, timing.connectTimeoutMs, target.tls)
-        : await WsConnection.open(host, port, connectionHandlers, timing.connectTimeoutMs, target.tls);
+      link.connection =
+        target.transport === 'tcp'
+          ? await TcpConnection.open(
+              host,
+              port,
+              connectionHandlers,
+              timing.connectTimeoutMs,
+              target.tls,
+            )
+          : await WsConnection.open(
+              host,
+              port,
+              connectionHandlers,
+              timing.connectTimeoutMs,
+              target.tls,
+            );
     } catch (err: unknown) {
       const detail = err instanceof Error ? err.message : String(err);
       throw errorDisconnected(`cannot open ${target.transport} ${host}:${port}: ${detail}`);
@@ -203,7 +216,9 @@ export class ClientLink {
       this.pending.settle(this.connectId, Signal.CONNECT_ACK, packet);
       return;
     }
-    const push = packet.signal === Signal.PUBLISH || packet.signal === Signal.DISCONNECT ||
+    const push =
+      packet.signal === Signal.PUBLISH ||
+      packet.signal === Signal.DISCONNECT ||
       (packet.signal === Signal.PUB_ACK && packet.messageId === 0);
     if (push) {
       this.handlers.onPush(this, packet);

@@ -21,7 +21,14 @@ export interface LoginDeps {
 }
 
 export type LoginOutcome =
-  | { readonly ok: true; readonly uid: string; readonly token: string; readonly compatToken: string; readonly register: boolean; readonly shard: number }
+  | {
+      readonly ok: true;
+      readonly uid: string;
+      readonly token: string;
+      readonly compatToken: string;
+      readonly register: boolean;
+      readonly shard: number;
+    }
   | { readonly ok: false; readonly code: number; readonly message: string };
 
 export function sendCode(deps: LoginDeps, body: unknown): { code: number; message: string } {
@@ -29,24 +36,33 @@ export function sendCode(deps: LoginDeps, body: unknown): { code: number; messag
   const mobile = fields === undefined ? undefined : fieldString(fields, 'mobile', 32);
   if (mobile === undefined) return { code: LoginCode.INVALID_MOBILE, message: 'invalid mobile' };
   const result = deps.codes.request(mobile);
-  return result.ok ? { code: 0, message: 'success' } : { code: result.code, message: loginMessage(result.code) };
+  return result.ok
+    ? { code: 0, message: 'success' }
+    : { code: result.code, message: loginMessage(result.code) };
 }
 
-export async function login(deps: LoginDeps, body: unknown, deviceKey: 'clientId' | 'deviceId'): Promise<LoginOutcome> {
+export async function login(
+  deps: LoginDeps,
+  body: unknown,
+  deviceKey: 'clientId' | 'deviceId',
+): Promise<LoginOutcome> {
   const fields = asFields(body);
   const mobile = fields === undefined ? undefined : fieldString(fields, 'mobile', 32);
   const code = fields === undefined ? undefined : fieldString(fields, 'code', 16);
-  const deviceId = fields === undefined ? undefined : fieldString(fields, deviceKey, DEVICE_ID_CHARS_MAX);
+  const deviceId =
+    fields === undefined ? undefined : fieldString(fields, deviceKey, DEVICE_ID_CHARS_MAX);
   if (mobile === undefined || code === undefined) {
     return { ok: false, code: LoginCode.INVALID_MOBILE, message: 'invalid mobile' };
   }
-  if (!deviceId) return { ok: false, code: LoginCode.SERVER_ERROR, message: `missing ${deviceKey}` };
+  if (!deviceId)
+    return { ok: false, code: LoginCode.SERVER_ERROR, message: `missing ${deviceKey}` };
   const checked = deps.codes.check(mobile, code);
   if (!checked.ok) return { ok: false, code: checked.code, message: loginMessage(checked.code) };
   const { account, created } = await accountEnsure(deps.directory, mobile, deps.uidNew);
   const shard = deps.partitions.shardOf(account.uid);
   const issued = await deps.supervisor.sessionIssue(shard, account.uid, deviceId, account.mobile);
-  if (issued.code !== 0) return { ok: false, code: LoginCode.SERVER_ERROR, message: 'shard unavailable' };
+  if (issued.code !== 0)
+    return { ok: false, code: LoginCode.SERVER_ERROR, message: 'shard unavailable' };
   const now = Date.now();
   const token = tokenIssue(deps.tokenKeys, account.uid, deviceId, now, TOKEN_TTL_MS);
   const compatToken = compatTokenWrap(token, issued.secret, 'magpie', now);

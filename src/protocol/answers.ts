@@ -29,7 +29,8 @@ export function ackFor(
 function compatFailure(subSignal: number, code: number): unknown {
   if (subSignal === SubSignal.MR) return { code };
   // The original client parses these unchecked: an empty list, never "".
-  if (subSignal === SubSignal.US || subSignal === SubSignal.FP || subSignal === SubSignal.GPGI) return [];
+  if (subSignal === SubSignal.US || subSignal === SubSignal.FP || subSignal === SubSignal.GPGI)
+    return [];
   if (subSignal === SubSignal.FAR) return { code, message: `error ${code}` };
   return '';
 }

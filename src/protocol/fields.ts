@@ -43,7 +43,8 @@ export function fieldInteger(fields: Fields, key: string, fallback?: number): nu
 export function fieldUid(fields: Fields, key: string): bigint | undefined {
   const value = fields[key];
   if (typeof value === 'bigint') return value >= 0n && value < 1n << 64n ? value : undefined;
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? BigInt(value) : undefined;
+  if (typeof value === 'number')
+    return Number.isSafeInteger(value) && value >= 0 ? BigInt(value) : undefined;
   if (typeof value === 'string' && /^\d{1,20}$/.test(value)) {
     const parsed = BigInt(value);
     return parsed < 1n << 64n ? parsed : undefined;

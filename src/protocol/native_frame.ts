@@ -15,11 +15,7 @@ export const PROTOBUF_VERSION = 2;
 
 /** Why a byte stream stopped being a frame stream; every one closes the connection. */
 export type FrameReadError =
-  | 'bad_magic'
-  | 'unsupported_version'
-  | 'bad_version'
-  | 'too_large'
-  | 'bad_length';
+  'bad_magic' | 'unsupported_version' | 'bad_version' | 'too_large' | 'bad_length';
 
 /**
  * Bodies up to this size that span chunks get their whole buffer when the header arrives; larger
@@ -58,9 +54,7 @@ export function frameEncode(
 
 /** The declared body length of the header at `at` (signed: a negative length is an error). */
 function headerLength(bytes: Uint8Array, at: number): number {
-  return (
-    (bytes[at + 3]! << 24) | (bytes[at + 4]! << 16) | (bytes[at + 5]! << 8) | bytes[at + 6]!
-  );
+  return (bytes[at + 3]! << 24) | (bytes[at + 4]! << 16) | (bytes[at + 5]! << 8) | bytes[at + 6]!;
 }
 
 /** Judges the first `have` header bytes at `at`; each field is checked as soon as it is there. */

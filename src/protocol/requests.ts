@@ -64,7 +64,12 @@ export function sendDecode(content: unknown): Result<SendRequest> {
   const line = fieldInteger(fields, 'line', 0);
   const clientMessageId = fieldString(fields, 'messageId', CLIENT_MESSAGE_ID_CHARS_MAX) ?? '';
   // A client id that is present but unusable would silently turn dedupe off: refuse it.
-  if (clientMessageId === '' && fields['messageId'] !== undefined && fields['messageId'] !== null && fields['messageId'] !== '') {
+  if (
+    clientMessageId === '' &&
+    fields['messageId'] !== undefined &&
+    fields['messageId'] !== null &&
+    fields['messageId'] !== ''
+  ) {
     return fail(ErrorCode.INVALID_PARAMETER);
   }
   if (conversationType === undefined || conversationType < 0 || conversationType > 3) {
@@ -95,7 +100,10 @@ export function contentDecode(value: unknown): Result<MessageContent> {
     out[key] = raw;
   }
   // String length counts UTF-16 units; ×3 bounds the UTF-8 size without encoding it.
-  if (bytes * 3 > MESSAGE_CONTENT_BYTES_MAX && Buffer.byteLength(joined(out)) > MESSAGE_CONTENT_BYTES_MAX) {
+  if (
+    bytes * 3 > MESSAGE_CONTENT_BYTES_MAX &&
+    Buffer.byteLength(joined(out)) > MESSAGE_CONTENT_BYTES_MAX
+  ) {
     return fail(ErrorCode.TOO_LARGE);
   }
   const mediaType = fieldInteger(fields, 'mediaType', 0);

@@ -20,7 +20,10 @@ export class DedupeSweep {
     let seen = 0;
     let last: [string, string, string] | undefined;
     const range = this.cursor === undefined ? {} : { start: this.cursor };
-    for (const { key, value } of this.store.dedupe.getRange({ ...range, limit: DEDUPE_SWEEP_KEYS_PER_TICK })) {
+    for (const { key, value } of this.store.dedupe.getRange({
+      ...range,
+      limit: DEDUPE_SWEEP_KEYS_PER_TICK,
+    })) {
       seen++;
       last = key;
       if (nowMs - value.atMs > DEDUPE_WINDOW_MS) expired.push(key);
@@ -29,9 +32,12 @@ export class DedupeSweep {
     this.cursor = seen < DEDUPE_SWEEP_KEYS_PER_TICK ? undefined : last;
     if (expired.length > 0) {
       const dedupe = this.store.dedupe;
-      this.commits.add(() => {
-        for (const key of expired) dedupe.remove(key);
-      }, () => undefined);
+      this.commits.add(
+        () => {
+          for (const key of expired) dedupe.remove(key);
+        },
+        () => undefined,
+      );
     }
     return expired.length;
   }
