@@ -6,7 +6,9 @@
 // pushes and gives send→deliver latency. Also send→ack latency, server CPU and memory.
 
 import type { LoginResult } from '../src/client/index.js';
-import { GROUP_MEMBERS_MAX } from '../src/limits.js';
+import {
+  GROUP_MEMBERS_CEILING, GROUP_MEMBERS_MAX, GROUP_READ_FANOUT_MEMBERS_MIN,
+} from '../src/limits.js';
 import { cliFail, cliIntegerCheck, cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
@@ -42,7 +44,12 @@ const GENERATOR_SCRIPT = fileURLToPath(new URL('./lib/group_generator.js', impor
 const options = cliParse(ABOUT, {
   time: { help: 'measuring time', default: 10_000, arg: 'ms' },
   warmup: { help: 'warm-up time', default: 2_000, arg: 'ms' },
-  members: { help: `group members M, all logged in (max ${GROUP_MEMBERS_MAX})`, default: 500 },
+  members: { help: `group members M, all logged in (max ${GROUP_MEMBERS_CEILING})`, default: 500 },
+  mode: {
+    help: "'write' (every member's inbox), 'read' (one group timeline + cursors) or 'auto' " +
+      `(the server default: read from ${GROUP_READ_FANOUT_MEMBERS_MIN} receivers)`,
+    default: 'auto',
+  },
   online: { help: `members K connected, senders among them (max ${ONLINE_MAX})`, default: 20 },
   senders: { help: `online members S that send (max ${SENDERS_MAX})`, default: 4 },
   window: { help: `group MS in flight per sender (max ${WINDOW_MAX})`, default: 8 },
@@ -55,6 +62,8 @@ export interface GroupFanoutResult {
   readonly bench: typeof BENCH;
   readonly case: string;
   readonly members: number;
+  /** The fan-out mode the server was configured into for this group size. */
+  readonly mode: FanoutMode;
   readonly online: number;
   readonly sentPerSec: number;
   readonly ackedPerSec: number;
@@ -85,7 +94,10 @@ export interface GroupFanoutResult {
 function optionsCheck(): void {
   cliIntegerCheck('time', options.time, 100, DURATION_MS_MAX);
   cliIntegerCheck('warmup', options.warmup, 0, DURATION_MS_MAX);
-  cliIntegerCheck('members', options.members, 2, GROUP_MEMBERS_MAX);
+  cliIntegerCheck('members', options.members, 2, GROUP_MEMBERS_CEILING);
+  if (options.mode !== 'write' && options.mode !== 'read' && options.mode !== 'auto') {
+    cliFail("--mode: 'write', 'read' or 'auto'");
+  }
   cliIntegerCheck('online', options.online, 2, Math.min(ONLINE_MAX, options.members));
   cliIntegerCheck('senders', options.senders, 1, Math.min(SENDERS_MAX, options.online));
   cliIntegerCheck('window', options.window, 1, WINDOW_MAX);
@@ -98,6 +110,22 @@ function optionsCheck(): void {
 
 function userDeviceId(index: number): string {
   return `bench-g${index}`;
+}
+
+type FanoutMode = 'write' | 'read';
+
+/** The mode a group of M members gets: the server picks by receivers (PROTOCOL.md §18). */
+function fanoutMode(): FanoutMode {
+  if (options.mode === 'write' || options.mode === 'read') return options.mode;
+  return options.members >= GROUP_READ_FANOUT_MEMBERS_MIN ? 'read' : 'write';
+}
+
+/** Server flags that put a group of M members into the chosen mode and allow M members. */
+function serverArgs(): string[] {
+  const args = ['--group-members-max', String(Math.max(options.members, GROUP_MEMBERS_MAX))];
+  const readFrom = options.mode === 'write' ? options.members + 1 : 2;
+  if (options.mode !== 'auto') args.push('--group-read-fanout-members-min', String(readFrom));
+  return args;
 }
 
 /** Logs in all M members. */
@@ -119,8 +147,8 @@ function setupBuild(users: readonly LoginResult[]): GroupSetup {
 }
 
 function caseName(): string {
-  return `M=${options.members} K=${options.online} S=${options.senders} w=${options.window} ` +
-    `${options.transport}`;
+  return `${fanoutMode()} M=${options.members} K=${options.online} S=${options.senders} ` +
+    `w=${options.window} ${options.transport}`;
 }
 
 function resultText(r: GroupFanoutResult): string {
@@ -158,7 +186,8 @@ async function caseRun(server: BenchServer,
   const ackedPerSec = perSec(data.acked);
   const deliveriesPerSec = perSec(data.acked * options.members);
   return {
-    bench: BENCH, case: caseName(), members: options.members, online: options.online,
+    bench: BENCH, case: caseName(), members: options.members, mode: fanoutMode(),
+    online: options.online,
     sentPerSec: perSec(data.sent), ackedPerSec, deliveriesPerSec,
     onlineDeliveredPerSec: perSec(data.delivered),
     onlineExpectedPerSec: perSec(data.acked * (options.online - 1)),
@@ -179,7 +208,7 @@ async function caseRun(server: BenchServer,
 async function main(): Promise<void> {
   optionsCheck();
   process.stdout.write(`# ${BENCH}: ${benchEnvText()}\n`);
-  const server = await benchServerStart({ shards: options.shards });
+  const server = await benchServerStart({ shards: options.shards, extraArgs: serverArgs() });
   let child: LoadChild<GroupSetup, GroupRun, GroupData> | null = null;
   const results: GroupFanoutResult[] = [];
   try {
