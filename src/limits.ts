@@ -262,6 +262,9 @@ export const RECEIPT_GROUPS_CACHED_MAX = 10_000;
 export const RECEIPT_READERS_MAX = 2000;
 /** Longest conversation draft. */
 export const CONVERSATION_DRAFT_CHARS_MAX = 4096;
+/** Conversation-list rows a shard keeps decoded (the rows of recently active conversations): each
+ * append rewrites its row, and reading it back from LMDB costs a get and a decode. ~1 KiB each. */
+export const CONVERSATION_ROWS_CACHED_MAX = 50_000;
 /** Conversations in one conversation-list pull answer; the client pulls again from `version`. */
 export const CONVERSATIONS_PULL_MAX = 500;
 

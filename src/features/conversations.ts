@@ -112,11 +112,11 @@ export function conversationReadApply(
   const except = op.exceptShard === services.shardId ? op.exceptSessionId : -1;
   return {
     write: () => {
-      const row = timelines.conversationList.get(key) ?? rowNew(op.conversation, updateDt);
+      const row = timelines.conversationRow(owner, key[1]) ?? rowNew(op.conversation, updateDt);
       if (row.readUid >= op.messageUid) return;
       const left = timelines.unreadAfter(owner, key[1], op.messageUid, UNREAD_RECOUNT_ENTRIES_MAX);
       const next = { ...row, ...left, readUid: op.messageUid, updateDt };
-      timelines.conversationList.put(key, next);
+      timelines.conversationRowPut(owner, key[1], next);
     },
     after: () => conversationsChangedPush(services, owner, updateDt, except),
   };
@@ -213,8 +213,8 @@ export function clsHandle(services: ShardServices, session: Session, frame: Inbo
   const updateDt = timelines.clockNext();
   commits.add(
     () => {
-      const row = timelines.conversationList.get(key) ?? rowNew(ref, updateDt);
-      timelines.conversationList.put(key, { ...row, ...patch, updateDt });
+      const row = timelines.conversationRow(owner, key[1]) ?? rowNew(ref, updateDt);
+      timelines.conversationRowPut(owner, key[1], { ...row, ...patch, updateDt });
     },
     (code) => {
       reply(services, replyTo, SubSignal.CLS, code, { version: updateDt });

@@ -64,11 +64,13 @@ export class Shard {
       verifyOnly: boot.tokenKeys.verifyOnly.map((key) => ({ id: key.id, secret: Buffer.from(key.secret) })),
     };
     const groupReplicas = new GroupReplicas(this.store);
+    const timelines = new Timelines(this.store, groupReplicas);
+    commits.onFailed(() => timelines.conversationRowsForget());
     this.services = {
       shardId: boot.shardId,
       store: this.store,
       commits,
-      timelines: new Timelines(this.store, groupReplicas),
+      timelines,
       groupReplicas,
       groupLimits: boot.groupLimits,
       ids: new Snowflake(boot.nodeId, boot.shardId, this.idLeaseMs),

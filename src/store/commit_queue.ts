@@ -20,6 +20,8 @@ export class CommitQueue {
   private lazyTimer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private inFlight = 0;
+  /** Caches of planned-ahead state that a failed transaction would leave wrong. */
+  private readonly failedListeners: (() => void)[] = [];
   /** Commits currently waiting for their fsync; exposed for metrics and drain. */
   get pendingCommits(): number {
     return this.inFlight;
@@ -29,6 +31,11 @@ export class CommitQueue {
     private readonly env: RootDatabase,
     private readonly onError: (error: unknown) => void,
   ) {}
+
+  /** `listener` runs when a transaction fails, before its writers learn it. */
+  onFailed(listener: () => void): void {
+    this.failedListeners.push(listener);
+  }
 
   /** Queue `write` (run inside the transaction, synchronously) and get told when it is durable. */
   add(write: Write, done: CommitDone): void {
@@ -81,6 +88,7 @@ export class CommitQueue {
         },
         (error: unknown) => {
           this.inFlight--;
+          for (const listener of this.failedListeners) listener();
           this.flush();
           const code = commitErrorCode(error);
           if (code === ErrorCode.SERVER_ERROR) this.onError(error);

@@ -7,6 +7,7 @@
 // here resolves it, so callers only ever see whole messages.
 
 import type { Database } from 'lmdb';
+import { CONVERSATION_ROWS_CACHED_MAX } from '../limits.js';
 import type { GroupReplicas } from './group_replicas.js';
 import type { ShardStore } from './shard_store.js';
 import type {
@@ -37,6 +38,10 @@ export class Timelines {
   private readonly seqsByUid: Database<number, [string, string]>;
   /** [owner, conversationKey] → the owner's conversation list row. */
   readonly conversationList: Database<ConversationRecord, [string, string]>;
+  /** Rows as last written inside a transaction (so including writes not yet durable), newest
+   * use last: every append rewrites its conversation's row, and reading it back from LMDB cost
+   * a get and a decode per append. Emptied when a commit fails (its rows never landed). */
+  private readonly rowsCached = new Map<string, ConversationRecord>();
   private clockMs = 0;
 
   constructor(
@@ -45,6 +50,29 @@ export class Timelines {
   ) {
     this.seqsByUid = store.env.openDB({ name: 'message_seqs' });
     this.conversationList = store.env.openDB({ name: 'conversation_list' });
+  }
+
+  /** The owner's row as the transactions queued so far leave it; call inside a commit's write. */
+  conversationRow(owner: string, conversation: string): ConversationRecord | undefined {
+    return this.rowsCached.get(`${owner}\u0000${conversation}`) ??
+      this.conversationList.get([owner, conversation]);
+  }
+
+  /** Write the owner's row; call inside a commit's write. */
+  conversationRowPut(owner: string, conversation: string, row: ConversationRecord): void {
+    const cacheKey = `${owner}\u0000${conversation}`;
+    this.rowsCached.delete(cacheKey);
+    this.rowsCached.set(cacheKey, row);
+    if (this.rowsCached.size > CONVERSATION_ROWS_CACHED_MAX) {
+      const oldest = this.rowsCached.keys().next();
+      if (oldest.done !== true) this.rowsCached.delete(oldest.value);
+    }
+    void this.conversationList.put([owner, conversation], row);
+  }
+
+  /** A commit failed: cached rows may hold its writes. */
+  conversationRowsForget(): void {
+    this.rowsCached.clear();
   }
 
   /** The shard's conversation clock: wall ms, strictly increasing (conversation list versions). */
@@ -160,9 +188,8 @@ export class Timelines {
     this.store.conversations.put([owner, conversation, hex], seq);
     this.seqsByUid.put([owner, hex], seq);
     // Read inside the transaction: it sees appends planned earlier in the same commit.
-    const row = this.conversationList.get([owner, conversation]);
-    const next = conversationAfterAppend(row, owner, message, updateDt);
-    this.conversationList.put([owner, conversation], next);
+    const row = this.conversationRow(owner, conversation);
+    this.conversationRowPut(owner, conversation, conversationAfterAppend(row, owner, message, updateDt));
   }
 
   /** Whether `owner` already filed `message` (exactly-once for replayed deliveries). */

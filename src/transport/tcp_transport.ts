@@ -30,6 +30,8 @@ class TcpSession implements Session {
   /** Only what the client sends counts as life: our own pushes must not keep a dead peer. */
   lastReadMs = Date.now();
   idleMs = NATIVE_IDLE_BEFORE_PING_MS;
+  /** Corked until the current callback ends: the frames of one turn leave in one writev. */
+  private corked = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -42,6 +44,14 @@ class TcpSession implements Session {
       this.closed = true;
       this.socket.destroy();
       return;
+    }
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
     }
     this.socket.write(data);
   }

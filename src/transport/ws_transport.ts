@@ -26,6 +26,13 @@ interface WsUserData {
 
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
+/** Sessions with frames queued this turn; flushed together once the current callback ends. */
+const sessionsPending: WsSession[] = [];
+
+function sessionsFlush(): void {
+  for (const session of sessionsPending.splice(0)) session.flush();
+}
+
 class WsSession implements Session {
   readonly id = sessionIdNext();
   profile: Profile = 'native';
@@ -34,6 +41,9 @@ class WsSession implements Session {
   closed = false;
   /** The profile is fixed by the first frame; later frames of the other kind are refused. */
   profileFixed = false;
+  /** Frames sent during this turn: a commit acks many sends and pushes to many devices at once,
+   * so one corked write per socket per turn replaces a syscall per frame. */
+  private pending: (string | Uint8Array)[] = [];
 
   constructor(
     private readonly ws: WebSocket<WsUserData>,
@@ -42,6 +52,27 @@ class WsSession implements Session {
 
   send(data: string | Uint8Array): void {
     if (this.closed) return;
+    if (this.pending.length === 0) {
+      if (sessionsPending.length === 0) process.nextTick(sessionsFlush);
+      sessionsPending.push(this);
+    }
+    this.pending.push(data);
+  }
+
+  /** Write this turn's frames; uWS neither holds nor copies them past the call. */
+  flush(): void {
+    const frames = this.pending;
+    if (frames.length === 0) return;
+    this.pending = [];
+    if (this.closed) return;
+    if (frames.length === 1) return this.write(frames[0] as string | Uint8Array);
+    this.ws.cork(() => {
+      for (const frame of frames) this.write(frame);
+    });
+  }
+
+  private write(data: string | Uint8Array): void {
+    if (this.closed) return;
     const status = this.ws.send(data, typeof data !== 'string');
     // 2 = dropped over maxBackpressure: uWS closes the socket itself (closeOnBackpressureLimit).
     if (status === 2) this.closed = true;
@@ -49,8 +80,16 @@ class WsSession implements Session {
 
   close(code: CloseCode): void {
     if (this.closed) return;
+    this.flush();
+    if (this.closed) return;
     this.closed = true;
     this.ws.end(code);
+  }
+
+  /** uWS closed the socket: queued frames have nowhere to go. */
+  closedByPeer(): void {
+    this.closed = true;
+    this.pending = [];
   }
 
   setPingInterval(): void {
@@ -95,7 +134,7 @@ export function wsEdgeCreate(events: SessionEvents, tls: TlsFiles | null): WsEdg
     close: (ws) => {
       const session = ws.getUserData().session;
       if (session === undefined) return;
-      session.closed = true;
+      session.closedByPeer();
       events.closed(session);
     },
   });
