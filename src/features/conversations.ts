@@ -29,7 +29,7 @@ import {
   type ConversationRecord,
   type StoredMessage,
 } from '../store/records.js';
-import { entrySizeEstimate } from '../store/timelines.js';
+import { conversationLast, entrySizeEstimate } from '../store/timelines.js';
 import type { Inbound, Session } from '../transport/session.js';
 import type { Applied } from './state_ops.js';
 
@@ -69,7 +69,6 @@ function rowNew(ref: ConversationRef, updateDt: number): ConversationRecord {
     conversationType: ref.type,
     target: ref.target,
     line: ref.line,
-    last: undefined,
     unread: 0,
     mentioned: 0,
     readUid: 0n,
@@ -122,13 +121,7 @@ export function conversationReadApply(
   };
 }
 
-/** msgpack may give back a missing last message as null. */
-function lastOf(row: ConversationRecord): StoredMessage | undefined {
-  return row.last ?? undefined;
-}
-
-function rowWire(row: ConversationRecord, native: boolean): unknown {
-  const last = lastOf(row);
+function rowWire(row: ConversationRecord, last: StoredMessage | undefined, native: boolean): unknown {
   return {
     conversation: { type: row.conversationType, target: row.target, line: row.line },
     lastMessage: last === undefined ? null : messageWire(last, native),
@@ -156,21 +149,22 @@ export function clpHandle(services: ShardServices, session: Session, frame: Inbo
   }
   rows.sort((a, b) => a.updateDt - b.updateDt);
   // Bounded like MP pages: a row may carry a 64 KiB last message.
-  const page: ConversationRecord[] = [];
+  const page: { row: ConversationRecord; last: StoredMessage | undefined }[] = [];
   let bytes = 0;
   for (const row of rows) {
-    const message = lastOf(row);
-    const last = message === undefined ? 0 : entrySizeEstimate({ kind: 'message', message });
-    bytes += 200 + last + 3 * row.draft.length;
+    const last = conversationLast(services.timelines, owner, row);
+    const lastBytes = last === undefined ? 0 : entrySizeEstimate({ kind: 'message', message: last });
+    bytes += 200 + lastBytes + 3 * row.draft.length;
     if (page.length >= CONVERSATIONS_PULL_MAX || (page.length > 0 && bytes > PULL_PAGE_BYTES_MAX)) {
       break;
     }
-    page.push(row);
+    page.push({ row, last });
   }
   const native = session.profile === 'native';
+  const newest = page[page.length - 1];
   const result = {
-    version: page.length === 0 ? version : (page[page.length - 1] as ConversationRecord).updateDt,
-    conversations: page.map((row) => rowWire(row, native)),
+    version: newest === undefined ? version : newest.row.updateDt,
+    conversations: page.map(({ row, last }) => rowWire(row, last, native)),
   };
   reply(services, replyToOf(services, session, frame), SubSignal.CLP, ErrorCode.OK, result);
 }

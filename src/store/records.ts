@@ -92,8 +92,13 @@ export interface ConversationRecord {
   /** The peer for 1:1, the group for groups (as the owner names the conversation). */
   readonly target: string;
   readonly line: number;
-  /** The newest message filed in the conversation (a recall replaces it with its type 80). */
-  readonly last: StoredMessage | undefined;
+  /** Uid and seq of the newest message filed in the conversation: CLP reads it from the
+   * timeline, so a row does not carry a second copy of every message (a recall or an edit
+   * re-files the message and moves `lastSeq` to the new entry). */
+  readonly lastUid?: bigint | undefined;
+  readonly lastSeq?: number | undefined;
+  /** Rows written before lastUid/lastSeq held the newest message itself. */
+  readonly last?: StoredMessage | null | undefined;
   /** Messages from others after the owner's read position that count as unread. */
   readonly unread: number;
   /** Among unread messages: 0 no mention, 1 the owner was listed, 2 someone mentioned everyone. */

@@ -189,7 +189,8 @@ export class Timelines {
     this.seqsByUid.put([owner, hex], seq);
     // Read inside the transaction: it sees appends planned earlier in the same commit.
     const row = this.conversationRow(owner, conversation);
-    this.conversationRowPut(owner, conversation, conversationAfterAppend(row, owner, message, updateDt));
+    const next = conversationAfterAppend(row, owner, message, seq, updateDt);
+    this.conversationRowPut(owner, conversation, next);
   }
 
   /** Whether `owner` already filed `message` (exactly-once for replayed deliveries). */
@@ -303,6 +304,7 @@ export function conversationAfterAppend(
   row: ConversationRecord | undefined,
   owner: string,
   message: StoredMessage,
+  seq: number,
   updateDt: number,
 ): ConversationRecord {
   const base: ConversationRecord = row ?? {
@@ -311,7 +313,6 @@ export function conversationAfterAppend(
       ? message.from
       : message.target,
     line: message.line,
-    last: undefined,
     unread: 0,
     mentioned: 0,
     readUid: 0n,
@@ -320,21 +321,43 @@ export function conversationAfterAppend(
     draft: '',
     updateDt,
   };
-  const last = base.last === undefined || message.uid >= base.last.uid ? message : base.last;
+  const last = lastAfter(base, message.uid, seq);
   // A recall re-files an old message as type 80: it changes what is shown, not what is read.
   // An edit re-files the message too (same uid, editVersion set): not a new unread one.
   if (message.content.type === RECALLED_CONTENT_TYPE || message.editVersion !== undefined) {
-    return { ...base, last, updateDt };
+    return { ...base, ...last, updateDt };
   }
   if (message.from === owner) {
     const readUid = message.uid > base.readUid ? message.uid : base.readUid;
-    return { ...base, last, unread: 0, mentioned: 0, readUid, updateDt };
+    return { ...base, ...last, unread: 0, mentioned: 0, readUid, updateDt };
   }
   if (message.uid <= base.readUid || !countsAsUnread(message.content.type)) {
-    return { ...base, last, updateDt };
+    return { ...base, ...last, updateDt };
   }
   const mentioned = Math.max(base.mentioned, mentionOf(owner, message));
-  return { ...base, last, unread: base.unread + 1, mentioned, updateDt };
+  return { ...base, ...last, unread: base.unread + 1, mentioned, updateDt };
+}
+
+/** The row's newest-message fields after filing `uid` at `seq` (a legacy row's copy goes). */
+function lastAfter(
+  row: ConversationRecord,
+  uid: bigint,
+  seq: number,
+): { lastUid?: bigint | undefined; lastSeq?: number | undefined; last?: undefined } {
+  const lastUid = row.lastUid ?? row.last?.uid;
+  const newer = lastUid === undefined || uid >= lastUid;
+  const fields = newer ? { lastUid: uid, lastSeq: seq } : { lastUid, lastSeq: row.lastSeq };
+  return row.last === undefined ? fields : { ...fields, last: undefined };
+}
+
+/** The newest message of a conversation row, as the owner's timeline holds it now. */
+export function conversationLast(
+  timelines: Timelines,
+  owner: string,
+  row: ConversationRecord,
+): StoredMessage | undefined {
+  if (row.lastSeq === undefined || row.lastSeq === null) return row.last ?? undefined;
+  return timelines.entryAt(owner, row.lastSeq)?.message;
 }
 
 /** Encoded size without encoding, as an upper bound: a UTF-16 unit is at most 3 UTF-8 bytes
