@@ -9,6 +9,14 @@ import type { Effect } from './effects.js';
 import type { DeliverEnvelope } from './envelope.js';
 import type { Mesh } from './mesh.js';
 
+/** The delivery to one destination that the transaction being gathered will hold: every effect
+ * for that shard planned before the transaction starts joins it (one row, one envelope). */
+interface OpenDelivery {
+  readonly generation: number;
+  readonly envelope: DeliverEnvelope;
+  readonly effects: Effect[];
+}
+
 interface PendingLink {
   next: number;
   /** Committed, unconfirmed deliveries in linkSeq order. */
@@ -19,6 +27,9 @@ interface PendingLink {
 
 export class Outbox {
   private readonly links = new Map<number, PendingLink>();
+  private readonly open = new Map<number, OpenDelivery>();
+  /** Envelopes already sent after their commit (every writer in the transaction reports it). */
+  private readonly sent = new WeakSet<DeliverEnvelope>();
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -56,23 +67,42 @@ export class Outbox {
     return link;
   }
 
-  /** Reserve a delivery; its write must join the message's commit; send it after the commit. */
-  reserve(destination: number, effects: readonly Effect[]): { envelope: DeliverEnvelope; write: () => void } {
+  /**
+   * Reserve a delivery of `effects`, planned for the transaction `generation` (CommitQueue's).
+   * The first reservation for a destination in a transaction returns the write that must join
+   * it; later ones in the same transaction ride in that row and envelope (no write). Send the
+   * envelope with `committed` after the commit.
+   */
+  reserve(
+    destination: number,
+    effects: readonly Effect[],
+    generation: number,
+  ): { envelope: DeliverEnvelope; write: (() => void) | undefined } {
+    const open = this.open.get(destination);
+    if (open !== undefined && open.generation === generation) {
+      open.effects.push(...effects);
+      return { envelope: open.envelope, write: undefined };
+    }
     const link = this.link(destination);
     const linkSeq = link.next++;
-    const envelope: DeliverEnvelope = { type: 'Deliver', source: this.self, linkSeq, effects };
+    const gathered = [...effects];
+    const envelope: DeliverEnvelope = { type: 'Deliver', source: this.self, linkSeq, effects: gathered };
+    this.open.set(destination, { generation, envelope, effects: gathered });
     const store = this.store;
     return {
       envelope,
+      // Runs when the transaction starts: no reservation joins after that.
       write: () => {
-        store.outbox.put([destination, linkSeq], { effects });
+        store.outbox.put([destination, linkSeq], { effects: gathered });
         store.meta.put(`link:${destination}`, linkSeq);
       },
     };
   }
 
-  /** The message's commit succeeded: the delivery is now owed; send it. */
+  /** The delivery's commit succeeded: it is now owed; send it (once per envelope). */
   committed(destination: number, envelope: DeliverEnvelope): void {
+    if (this.sent.has(envelope)) return;
+    this.sent.add(envelope);
     const link = this.link(destination);
     if (link.pending.length === 0) link.headSentMs = Date.now();
     link.pending.push(envelope);

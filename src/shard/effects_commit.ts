@@ -104,9 +104,10 @@ export function effectsCommit(
   const effects = groupFanoutShape(services, planned, plan.writes);
   effectsPlanLocal(services, effects, false, plan);
   const deliveries: { shard: number; envelope: DeliverEnvelope }[] = [];
+  const generation = services.commits.generation;
   for (const [shard, remote] of effectsByRemoteShard(services, effects)) {
-    const reserved = services.outbox.reserve(shard, remote);
-    plan.writes.push(reserved.write);
+    const reserved = services.outbox.reserve(shard, remote, generation);
+    if (reserved.write !== undefined) plan.writes.push(reserved.write);
     deliveries.push({ shard, envelope: reserved.envelope });
   }
   services.commits.add(

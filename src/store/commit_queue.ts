@@ -22,6 +22,12 @@ export class CommitQueue {
   private inFlight = 0;
   /** Caches of planned-ahead state that a failed transaction would leave wrong. */
   private readonly failedListeners: (() => void)[] = [];
+  /** Which transaction writes queued now will join: it grows each time a transaction takes the
+   * queued writes, so work planned under one value lands in one transaction. */
+  private batch = 0;
+  get generation(): number {
+    return this.batch;
+  }
   /** Commits currently waiting for their fsync; exposed for metrics and drain. */
   get pendingCommits(): number {
     return this.inFlight;
@@ -75,6 +81,7 @@ export class CommitQueue {
     this.writes = [];
     this.dones = [];
     this.lazy = [];
+    this.batch++;
     this.inFlight++;
     this.env
       .transaction(() => {
