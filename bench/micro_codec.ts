@@ -149,5 +149,36 @@ function compatCases(): BenchCase[] {
   ];
 }
 
+/** LMDB values of the shard store (src/store/shard_store.ts): a timeline entry. lmdb-js packs
+ * with msgpackr; without shared structures, records carry their definitions in every value. */
+function storeValueCases(): BenchCase[] {
+  const entry = {
+    kind: 'message',
+    message: {
+      uid: 123_456_789_012_345_678n,
+      from: MS_CONTENT.from,
+      fromDevice: 'phone',
+      conversationType: 0,
+      target: MS_CONTENT.target,
+      line: 0,
+      timestamp: MS_CONTENT.timestamp,
+      content: { type: 1, searchableContent: MS_CONTENT.content.searchableContent },
+    },
+  };
+  const plain = new Packr({ int64AsType: 'bigint', useRecords: false, mapsAsObjects: true });
+  const records = new Packr({ int64AsType: 'bigint' });
+  const plainBytes = plain.pack(entry);
+  const recordBytes = records.pack(entry);
+  return [
+    { name: `store value pack, plain maps (${plainBytes.length} B)`,
+      fn: () => benchKeep(plain.pack(entry)) },
+    { name: `ref: store value pack, records (${recordBytes.length} B)`,
+      fn: () => benchKeep(records.pack(entry)) },
+    { name: 'store value unpack, plain maps', fn: () => benchKeep(plain.unpack(plainBytes)) },
+    { name: 'ref: store value unpack, records', fn: () => benchKeep(records.unpack(recordBytes)) },
+  ];
+}
+
 const options = cliParse(ABOUT, { ...BENCH_OPTIONS });
-await benchCasesRun('micro_codec', [...frameCases(), ...bodyCases(), ...compatCases()], options);
+await benchCasesRun('micro_codec',
+  [...frameCases(), ...bodyCases(), ...compatCases(), ...storeValueCases()], options);
