@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   });
   client.on('message', (m) => console.log(messageLine('msg', m)));
   client.on('transparent', (m) => console.log(messageLine('transparent', m)));
-  client.on('notify', (n) => console.log(`notify ${n.subSignal} ${JSON.stringify(n.content)}`));
+  client.on('notify', (n) => console.log(`notify ${n.subSignal} ${jsonText(n.content)}`));
   client.on('disconnected', (d) => console.log(`disconnected ${d.code ?? ''} ${d.reason}`));
   client.on('connected', (info) => console.log(`connected, head ${info.messageHead}`));
   client.on('error', (err) => console.error(`error: ${err.message}`));
@@ -98,3 +98,9 @@ main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));
   process.exitCode = 1;
 });
+
+/** JSON for display: native pushes carry 64-bit ids as bigint, which JSON.stringify refuses. */
+function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'bigint' ? item.toString() : item);
+}
