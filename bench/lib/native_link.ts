@@ -10,7 +10,7 @@ import type { Frame } from '../../src/protocol/frame.js';
 import { FrameReader, frameDecodeOne, frameEncode } from '../../src/protocol/native_frame.js';
 import { Signal, SubSignal } from '../../src/protocol/signals.js';
 import { WsFrameReader, wsClientFrame, wsOpen } from './ws_wire.js';
-import { TurnCork } from './turn_cork.js';
+import { TurnCork } from '../../src/transport/turn_cork.js';
 
 export type LinkTransport = 'tcp' | 'ws';
 

@@ -4,7 +4,7 @@
 // listens on loopback without STARTTLS, as Magpie is measured without TLS.
 
 import net from 'node:net';
-import { TurnCork } from './turn_cork.js';
+import { TurnCork } from '../../src/transport/turn_cork.js';
 import { XmppStreamReader, xmppAttr, xmppEscape } from './xmpp_stream.js';
 
 export interface XmppLogin {

@@ -17,6 +17,7 @@ import { FrameReader } from '../protocol/native_frame.js';
 import { connectAckFor } from '../protocol/answers.js';
 import { SubSignal } from '../protocol/signals.js';
 import { CloseCode, sessionIdNext, type Session, type SessionEvents } from './session.js';
+import { TurnCork } from './turn_cork.js';
 
 /** How often idle TCP connections are looked for; timeouts are this coarse. */
 const IDLE_SWEEP_MS = 5_000;
@@ -30,13 +31,14 @@ class TcpSession implements Session {
   /** Only what the client sends counts as life: our own pushes must not keep a dead peer. */
   lastReadMs = Date.now();
   idleMs = NATIVE_IDLE_BEFORE_PING_MS;
-  /** Corked until the current callback ends: the frames of one turn leave in one writev. */
-  private corked = false;
+  private readonly output: TurnCork;
 
   constructor(
     private readonly socket: net.Socket,
     readonly remoteAddress: string,
-  ) {}
+  ) {
+    this.output = new TurnCork(socket);
+  }
 
   send(data: string | Uint8Array): void {
     if (this.closed) return;
@@ -45,15 +47,7 @@ class TcpSession implements Session {
       this.socket.destroy();
       return;
     }
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(data);
+    this.output.write(data);
   }
 
   close(_code: CloseCode): void {

@@ -1,5 +1,6 @@
-// Corks a socket for the rest of the event-loop turn on its first write, so the frames a
-// load generator writes in one turn leave in one segment instead of one syscall each.
+// Corks a socket for the rest of the current callback on its first write, so the frames written
+// in one turn (a commit's acks and pushes, a load generator's sends) leave in one writev instead
+// of one syscall each.
 
 import type net from 'node:net';
 
@@ -11,7 +12,7 @@ export class TurnCork {
     this.socket = socket;
   }
 
-  write(data: Buffer | string): void {
+  write(data: Uint8Array | string): void {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
