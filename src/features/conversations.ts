@@ -121,7 +121,11 @@ export function conversationReadApply(
   };
 }
 
-function rowWire(row: ConversationRecord, last: StoredMessage | undefined, native: boolean): unknown {
+function rowWire(
+  row: ConversationRecord,
+  last: StoredMessage | undefined,
+  native: boolean,
+): unknown {
   return {
     conversation: { type: row.conversationType, target: row.target, line: row.line },
     lastMessage: last === undefined ? null : messageWire(last, native),
@@ -153,7 +157,8 @@ export function clpHandle(services: ShardServices, session: Session, frame: Inbo
   let bytes = 0;
   for (const row of rows) {
     const last = conversationLast(services.timelines, owner, row);
-    const lastBytes = last === undefined ? 0 : entrySizeEstimate({ kind: 'message', message: last });
+    const lastBytes =
+      last === undefined ? 0 : entrySizeEstimate({ kind: 'message', message: last });
     bytes += 200 + lastBytes + 3 * row.draft.length;
     if (page.length >= CONVERSATIONS_PULL_MAX || (page.length > 0 && bytes > PULL_PAGE_BYTES_MAX)) {
       break;

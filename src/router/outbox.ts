@@ -86,7 +86,8 @@ export class Outbox {
     const link = this.link(destination);
     const linkSeq = link.next++;
     const gathered = [...effects];
-    const envelope: DeliverEnvelope = { type: 'Deliver', source: this.self, linkSeq, effects: gathered };
+    const envelope: DeliverEnvelope =
+      { type: 'Deliver', source: this.self, linkSeq, effects: gathered };
     this.open.set(destination, { generation, envelope, effects: gathered });
     const store = this.store;
     return {
