@@ -160,6 +160,34 @@ describe('group read fan-out', () => {
     assert.deepEqual(bodies(late, gid), ['after add', 'after kick']);
     assert.deepEqual(bodies(kicked, gid), ['before', 'after add']);
   });
+
+  it('a rejected join request tells the requesters only; members, online or not, keep ' +
+    'every message', async () => {
+    const owner = await kit.userOn(0, 'tcp');
+    const near = await kit.userOn(0, 'ws');
+    const far = await kit.userOn(1, 'tcp');
+    const askers = [await kit.userOn(0, 'ws-compat'), await kit.userOn(1, 'tcp')];
+    const gid = await groupCreate(owner, [near, far], 'closed door');
+    await eventually(() => far.received.some((m) => m.content.type === 104), 'far: 104');
+    far.client.close();
+    await owner.client.send(say(gid, 'while away'));
+    const joinType = { groupId: gid, type: 4, value: 1 };
+    assert.equal((await owner.client.request(SubSignal.GMI, joinType)).code, 0);
+    for (const asker of askers) {
+      assert.equal((await asker.client.request(SubSignal.GJR, { groupId: gid })).code, 0);
+      const reject = { groupId: gid, memberId: asker.uid, status: 2 };
+      assert.equal((await owner.client.request(SubSignal.GJRH, reject)).code, 0);
+      await eventually(() => asker.received.some((m) => m.content.type === 125), '125');
+    }
+    await owner.client.send(say(gid, 'after reject'));
+    const farBack = await back(far, 'far-again');
+    for (const user of [near, farBack]) {
+      await eventually(() => bodies(user, gid).length >= 2, 'members got both');
+      assert.deepEqual(bodies(user, gid), ['while away', 'after reject']);
+      assert.equal(user.received.some((m) => m.content.type === 125), false);
+    }
+    for (const asker of askers) assert.deepEqual(bodies(asker, gid), []);
+  });
 });
 
 describe('group read fan-out: durability', () => {

@@ -51,7 +51,7 @@ export function groupChangeServe(services: ShardServices, command: ChangeCommand
   if (typeof planned === 'number') return answer(planned);
   const gid = change.gid;
   const effects: Effect[] = planned.notices.map((notice) =>
-    noticeAppend(notice, planned.receivers),
+    noticeAppend(notice, planned.receivers, planned.direct === true),
   );
   for (const uid of planned.joined) {
     effects.push({

@@ -177,6 +177,9 @@ export interface ChangePlan {
   readonly receivers: readonly string[];
   readonly joined: readonly string[];
   readonly left: readonly string[];
+  /** The receivers are not members: the notices go to their own timelines whatever the group's
+   * fan-out (AppendEffect.direct). */
+  readonly direct?: true;
   /** The answer's result (both profiles) instead of `{code: 200}`. */
   readonly result?: unknown;
   /** Runs once the change is durable (transient pushes). */
