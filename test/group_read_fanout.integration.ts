@@ -118,6 +118,8 @@ describe('group read fan-out', () => {
       const first = await owner.client.send(say(gid, 'to recall'));
       const second = await owner.client.send(say(gid, 'to edit'));
       await eventually(() => texts(online, gid).length >= 2, 'online got both');
+      // Recall and edit look the message up in the caller's own copy, filed after the ack.
+      await syncUntil(owner, () => texts(owner, gid).length >= 2, 'owner copies');
       const recall = await owner.client.request(SubSignal.MR, { messageUid: first.messageUid });
       assert.equal(recall.code, 0);
       const edit = await owner.client.request(SubSignal.ME, {
