@@ -88,17 +88,21 @@ export function privateChatCheck(services: ShardServices, from: string, target: 
   return ErrorCode.OK;
 }
 
+/** Last writer wins by `version`, judged against LMDB (a failed commit leaves nothing behind,
+ * and the outbox's resend then applies it); memory follows once the commit is durable. */
 export function privateChatApply(services: ShardServices, op: PrivateChatOp): Applied {
   const barrier = barrierOf(services);
-  const known = barrier.groups.get(op.gid);
-  if (known !== undefined && known.version >= op.version) return {};
+  const newer = (): boolean => (barrier.db.get(op.gid)?.version ?? -1) < op.version;
+  if (!newer()) return {};
   const record: PrivateChatRecord = { version: op.version, normals: op.normals };
   return {
+    // Inside the transaction reads see its own writes: of two ops in one commit, the newer wins.
     write: () => {
-      // Another op of the group may have been written since the check (same commit).
-      if ((barrier.groups.get(op.gid)?.version ?? -1) >= op.version) return;
-      barrier.db.put(op.gid, record);
-      barrierSet(services, barrier, op.gid, record);
+      if (newer()) barrier.db.put(op.gid, record);
+    },
+    after: () => {
+      const known = barrier.groups.get(op.gid)?.version ?? -1;
+      if (known < op.version) barrierSet(services, barrier, op.gid, record);
     },
   };
 }
