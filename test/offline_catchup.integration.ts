@@ -79,7 +79,35 @@ async function changesWhileAway(phone: TestUser): Promise<Scene> {
   await noticeWait(phone, gid, 117);
   await noticeWait(phone, left, 106);
   await eventually(() => phone.received.filter((m) => m.content.type === 90).length === 2, 'tips');
-  return { me, peer, friend, recalled, edited, last, mine, gid, left };
+  const scene = { me, peer, friend, recalled, edited, last, mine, gid, left };
+  await landed(phone, scene);
+  return scene;
+}
+
+/** Changes from several shards land in no fixed order: wait until the online phone has them
+ * all, so that what the returning devices must show is already there. */
+async function landed(phone: TestUser, scene: Scene): Promise<void> {
+  const seen = (uid: string, ok: (m: ReceivedMessage) => boolean): boolean =>
+    phone.received.some((m) => m.messageUid === uid && ok(m));
+  await eventually(() => seen(scene.recalled, (m) => m.content.type === 80), 'recall landed');
+  await eventually(() => seen(scene.edited, (m) => m.content.searchableContent === 'fixed'),
+    'edit landed');
+  await eventually(async () => (await reactionsOf(phone, scene)) !== undefined, 'reaction');
+  await eventually(async () => (await readersOf(phone, scene)).length === 1, 'receipt landed');
+}
+
+async function reactionsOf(device: TestUser, scene: Scene): Promise<unknown> {
+  const history = await device.client.request(SubSignal.LRM, {
+    conversation: { type: 0, target: scene.peer.uid, line: 0 }, beforeUid: '0', count: 10 });
+  const entries = (history.result as { messageResponseList: { messageId: unknown;
+    reactions?: Record<string, string[]> }[] }).messageResponseList;
+  return entries.find((e) => String(e.messageId) === scene.edited)?.reactions;
+}
+
+async function readersOf(device: TestUser, scene: Scene): Promise<string[]> {
+  const receipts = await device.client.request(SubSignal.MRP, {
+    conversation: { type: 0, target: scene.peer.uid, line: 0 }, messageUid: scene.mine });
+  return (receipts.result as { readers: string[] }).readers;
 }
 
 /** What a device that was away must show once synced. */
@@ -104,19 +132,12 @@ async function caughtUp(device: TestUser, scene: Scene): Promise<void> {
   assert.deepEqual(inGroup(gid), [104, 110, 1, 117]);
   assert.deepEqual(inGroup(left), [104, 106]);
 
-  const history = await device.client.request(SubSignal.LRM, {
-    conversation: { type: 0, target: peer.uid, line: 0 }, beforeUid: '0', count: 10 });
-  const entries = (history.result as { messageResponseList: { messageId: unknown;
-    reactions?: Record<string, string[]> }[] }).messageResponseList;
-  const reacted = entries.find((e) => String(e.messageId) === scene.edited);
-  assert.deepEqual(reacted?.reactions, { '👍': [peer.uid] });
+  assert.deepEqual(await reactionsOf(device, scene), { '👍': [peer.uid] });
   const list = await device.client.request(SubSignal.CLP, { version: 0 });
   const rows = (list.result as { conversations: Row[] }).conversations;
   const row = rows.find((r) => r.conversation.target === peer.uid);
   assert.deepEqual([row?.unread, String(row?.readUid), row?.pinned], [0, scene.last, 1]);
-  const receipts = await device.client.request(SubSignal.MRP, {
-    conversation: { type: 0, target: peer.uid, line: 0 }, messageUid: scene.mine });
-  assert.deepEqual((receipts.result as { readers: string[] }).readers, [peer.uid]);
+  assert.deepEqual(await readersOf(device, scene), [peer.uid]);
   const friends = (await device.client.request(SubSignal.FP, { version: 0 })).result as
     { friendUid: string; state: number }[];
   assert.deepEqual(friends.map((f) => [f.friendUid, f.state]), [[friend.uid, 0]]);
