@@ -211,3 +211,55 @@ describe('sessions and transient messages', () => {
     b.client.close();
   });
 });
+
+describe('content types', () => {
+  const samples = [
+    { type: 2, remoteMediaUrl: 'https://example.com/v.amr', mediaType: 2, content: '3' },
+    { type: 3, binaryContent: Buffer.from('thumb').toString('base64'), mediaType: 1,
+      remoteMediaUrl: 'https://example.com/i.jpg' },
+    { type: 4, searchableContent: 'Home', content: '{"lat":1.5,"long":2.5}',
+      binaryContent: Buffer.from('map').toString('base64') },
+    { type: 5, searchableContent: 'a.pdf', remoteMediaUrl: 'https://example.com/a.pdf',
+      mediaType: 4, content: '1024' },
+    { type: 6, remoteMediaUrl: 'https://example.com/v.mp4', mediaType: 3 },
+    { type: 7, remoteMediaUrl: 'https://example.com/s.gif', content: '{"w":64,"h":64}' },
+    { type: 8, searchableContent: 'news', content: '{"articles":[]}' },
+    { type: 400, content: 'call-1', pushContent: 'Incoming call' },
+    { type: 1000, content: '{"card":true}', extra: 'x' },
+    { type: 2_147_483_647, binaryContent: Buffer.from([0, 1, 2, 255]).toString('base64') },
+  ];
+  for (const [a, b] of [
+    ['tcp', 'ws-compat'],
+    ['ws-compat', 'ws'],
+  ] as const) {
+    it(`${a} → ${b}: every content type, custom ones too, arrives as sent; a forward keeps it`,
+      async () => {
+        const [sender, receiver] = await pairOnTwoShards(a, b);
+        const third = await userConnect(server, { transport: a });
+        for (const content of samples) {
+          await sender.client.send({ conversation: { type: 0, target: receiver.uid, line: 0 },
+            content });
+        }
+        const got = await receiver.waitFor(samples.length);
+        samples.forEach((sample, i) => {
+          const content = got[i]?.content as unknown as Record<string, unknown>;
+          for (const [key, value] of Object.entries(sample)) {
+            assert.deepEqual(content[key], value, `type ${sample.type}: ${key}`);
+          }
+        });
+        // Forward: the client re-sends the content it holds; the server stores it as new.
+        const original = got[2];
+        assert.ok(original !== undefined);
+        const forward = await receiver.client.send({
+          conversation: { type: 0, target: third.uid, line: 0 },
+          content: original.content,
+        });
+        const [forwarded] = await third.waitFor(1);
+        assert.equal(forwarded?.messageUid, forward.messageUid);
+        assert.notEqual(forwarded?.messageUid, original.messageUid);
+        assert.deepEqual(forwarded?.content, original.content);
+        assert.equal(forwarded?.from, receiver.uid);
+        for (const user of [sender, receiver, third]) user.client.close();
+      });
+  }
+});

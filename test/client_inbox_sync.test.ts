@@ -20,16 +20,13 @@ function entry(seq: number | undefined, uid: number): ReceivedMessage {
   };
 }
 
-/** A fake inbox of seqs 1..head answering pulls of `pageSize` entries, like the server. */
-/** Waits (a bounded while) until `count` entries were delivered: the pull loop runs on later
- * turns, and a busy machine may need more than a few milliseconds for them. */
-async function deliveredCount(delivered: readonly string[], count: number): Promise<void> {
-  const deadline = Date.now() + 2_000;
-  while (delivered.length < count && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
+/** Waits for `check` (at most 2 s): a fixed sleep raced the fake's setImmediate under load. */
+async function until(check: () => boolean): Promise<void> {
+  const end = Date.now() + 2_000;
+  while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
+/** A fake inbox of seqs 1..head answering pulls of `pageSize` entries, like the server. */
 class FakeInbox {
   head: number;
   pulls: number[] = [];
@@ -173,10 +170,7 @@ test('inbox sync: a failed pull rejects sync() or is reported; the next sync res
   await assert.rejects(sync.sync(), /pull failed/);
   inbox.failNext = true;
   sync.notify(3, 0);
-  const deadline = Date.now() + 2_000;
-  while (errors.length === 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
+  await until(() => errors.length >= 1);
   assert.equal(errors.length, 1);
   await sync.sync();
   assert.deepEqual(delivered, ['1001', '1002', '1003']);
@@ -196,7 +190,7 @@ test('inbox sync: inline entries after a gap are not delivered; the gap is pulle
   const inbox = new FakeInbox(6, 10);
   const { sync, delivered } = syncOf(inbox, 3);
   sync.notify(6, 0, [entry(6, 1006)]);
-  await deliveredCount(delivered, 3);
+  await until(() => delivered.length >= 3);
   assert.deepEqual(inbox.pulls, [4]);
   assert.deepEqual(delivered, ['1004', '1005', '1006']);
 });
@@ -219,7 +213,7 @@ test('inbox sync: inline entries short of a higher known head pull the rest', as
   const { sync, delivered } = syncOf(inbox, 3);
   sync.headNote(6, 0);
   sync.notify(4, 0, [entry(4, 1004)]);
-  await deliveredCount(delivered, 3);
+  await until(() => delivered.length >= 3);
   assert.deepEqual(delivered, ['1004', '1005', '1006']);
   assert.deepEqual(inbox.pulls, [5]);
 });

@@ -28,7 +28,7 @@ it('dedupe sweep: drops ids older than DEDUPE_WINDOW_MS, keeps younger, by slice
       }
     });
     const commits = new CommitQueue(store.env, (error) => assert.fail(String(error)));
-    const sweep = new DedupeSweep(store, commits);
+    const sweep = new DedupeSweep(store.dedupe, commits);
     const first = sweep.tick(now);
     assert.ok(first > 0 && first <= DEDUPE_SWEEP_KEYS_PER_TICK, `first slice removed ${first}`);
     const second = sweep.tick(now);

@@ -71,12 +71,9 @@ describe('group read fan-out', () => {
       sent.push(ack.messageUid);
     }
     const expected = sent.map((_, i) => `m${i}`);
-    for (const user of [owner, far]) {
-      await eventually(() => texts(user, gid).length >= 15, `${user.uid} got the others'`);
-    }
-    // The last ack can come before the last push to the other members: wait for all of them.
-    for (const user of [near, farPhone]) {
-      await eventually(() => texts(user, gid).length >= 30, `${user.uid} got every message`);
+    // The senders' devices are announced the others' 15; near and far's phone all 30.
+    for (const [user, count] of [[owner, 15], [near, 30], [far, 15], [farPhone, 30]] as const) {
+      await eventually(() => texts(user, gid).length >= count, `${user.uid} got ${count}`);
     }
     // A sender's own copy is not announced to its sending device (it has the ack): pull.
     for (const user of [owner, far]) {
@@ -121,6 +118,8 @@ describe('group read fan-out', () => {
       const first = await owner.client.send(say(gid, 'to recall'));
       const second = await owner.client.send(say(gid, 'to edit'));
       await eventually(() => texts(online, gid).length >= 2, 'online got both');
+      // Recall and edit look the message up in the caller's own copy, filed after the ack.
+      await syncUntil(owner, () => texts(owner, gid).length >= 2, 'owner copies');
       const recall = await owner.client.request(SubSignal.MR, { messageUid: first.messageUid });
       assert.equal(recall.code, 0);
       const edit = await owner.client.request(SubSignal.ME, {
@@ -163,6 +162,34 @@ describe('group read fan-out', () => {
     assert.deepEqual(bodies(stays, gid), ['before', 'after add', 'after kick']);
     assert.deepEqual(bodies(late, gid), ['after add', 'after kick']);
     assert.deepEqual(bodies(kicked, gid), ['before', 'after add']);
+  });
+
+  it('a rejected join request tells the requesters only; members, online or not, keep ' +
+    'every message', async () => {
+    const owner = await kit.userOn(0, 'tcp');
+    const near = await kit.userOn(0, 'ws');
+    const far = await kit.userOn(1, 'tcp');
+    const askers = [await kit.userOn(0, 'ws-compat'), await kit.userOn(1, 'tcp')];
+    const gid = await groupCreate(owner, [near, far], 'closed door');
+    await eventually(() => far.received.some((m) => m.content.type === 104), 'far: 104');
+    far.client.close();
+    await owner.client.send(say(gid, 'while away'));
+    const joinType = { groupId: gid, type: 4, value: 1 };
+    assert.equal((await owner.client.request(SubSignal.GMI, joinType)).code, 0);
+    for (const asker of askers) {
+      assert.equal((await asker.client.request(SubSignal.GJR, { groupId: gid })).code, 0);
+      const reject = { groupId: gid, memberId: asker.uid, status: 2 };
+      assert.equal((await owner.client.request(SubSignal.GJRH, reject)).code, 0);
+      await eventually(() => asker.received.some((m) => m.content.type === 125), '125');
+    }
+    await owner.client.send(say(gid, 'after reject'));
+    const farBack = await back(far, 'far-again');
+    for (const user of [near, farBack]) {
+      await eventually(() => bodies(user, gid).length >= 2, 'members got both');
+      assert.deepEqual(bodies(user, gid), ['while away', 'after reject']);
+      assert.equal(user.received.some((m) => m.content.type === 125), false);
+    }
+    for (const asker of askers) assert.deepEqual(bodies(asker, gid), []);
   });
 });
 

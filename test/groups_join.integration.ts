@@ -1,7 +1,7 @@
 // Group join types and join requests on a real server: GMI 4–6 settings with notices 114–116,
 // GJR under each join type, GJRN to the owner's and managers' devices, GJRP, GJRH accept and
-// reject with their codes, GAM by a normal member becoming requests, the pending limit, and an
-// offline member catching up on the notices.
+// reject with their codes (a rejected requester's notice 125 on every device), GAM by a normal
+// member becoming requests, the pending limit, and an offline member catching up on notices.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -14,6 +14,7 @@ import {
   groupSuite,
   noticeWait,
   ofType,
+  sendRefused,
   sleep,
 } from './helpers/groups.js';
 import type { TestUser } from './helpers/users.js';
@@ -186,6 +187,30 @@ describe('groups: join requests', () => {
       0,
     );
     assert.deepEqual((await noticeWait(invited, gid, 105)).ms, [invited.uid]);
+  });
+
+  it('a rejected requester gets notice 125 on every device, also one that was offline; ' +
+    'members get nothing', async () => {
+    const owner = await kit.userOn(0, 'tcp');
+    const member = await kit.userOn(1, 'ws-compat');
+    const asker = await kit.userOn(1, 'ws-compat');
+    const tablet = await kit.connect({ transport: 'tcp', mobile: asker.mobile, deviceId: 'tab' });
+    const gid = await groupCreate(owner, [member]);
+    assert.equal(await joinTypeSet(owner, gid, 1), 0);
+    assert.equal(await codeOf(asker, SubSignal.GJR, { groupId: gid, reason: 'please' }), 0);
+    tablet.client.close();
+    const reject = { groupId: gid, memberId: asker.uid, status: 2 };
+    assert.equal(await codeOf(owner, SubSignal.GJRH, reject), 0);
+    const notice = await noticeWait(asker, gid, 125);
+    assert.deepEqual([notice.g, notice.o, notice.ms], [gid, owner.uid, [asker.uid]]);
+    const back = await kit.connect({ transport: 'tcp', mobile: asker.mobile, deviceId: 'tab' });
+    assert.deepEqual((await noticeWait(back, gid, 125)).ms, [asker.uid]);
+    assert.equal(await codeOf(owner, SubSignal.GJRH, reject), 0, 'the same decision again');
+    // Members are not told; the rejected user is still out (a send gets 9).
+    await sleep(200);
+    for (const user of [owner, member]) assert.equal(ofType(user, gid, 125).length, 0);
+    assert.equal(ofType(asker, gid, 125).length, 1, 'told once');
+    assert.equal(await sendRefused(back, gid), 9);
   });
 
   it('joinType 2: GJR and GAM by a normal member are 248; the owner still adds', async () => {

@@ -1,11 +1,17 @@
 // Recall on a real server (2 shards): the sender recalls a 1:1 message (receiver on the other
 // shard, compat and native), devices online get RMN, an offline device learns it on sync, old
-// pages and history show type 80; rights (248), unknown uids (253); group owners and managers.
+// pages and history show type 80; rights (248), unknown uids (253); group owners and managers;
+// the recall window (a stopped server's copies aged in LMDB).
 
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Notification, Transport } from '../src/client/index.js';
+import { senderMay } from '../src/features/recall.js';
+import { RECALL_WINDOW_MS } from '../src/limits.js';
 import { SubSignal } from '../src/protocol/signals.js';
+import type { StoredMessage } from '../src/store/records.js';
+import { shardStoreClose, shardStoreOpen } from '../src/store/shard_store.js';
 import { eventually, groupCreate, groupSuite, say, syncUntil } from './helpers/groups.js';
 import { mobileNext, text, type TestUser } from './helpers/users.js';
 
@@ -158,4 +164,63 @@ describe('recall: groups', () => {
     assert.equal(await recall(member, ack.messageUid), 0);
     await eventually(() => recalledUid(owner, ack.messageUid) === 1, 'owner type 80');
   });
+});
+
+/** Moves `user`'s copies of `uids` `ageMs` into the past in its shard's LMDB (server stopped). */
+async function copiesAge(user: TestUser, uids: readonly string[], ageMs: number): Promise<number> {
+  const shard = kit.partitions.shardOf(user.uid);
+  const dir = path.join(kit.server.dataDir, `shard-${shard}`);
+  const store = shardStoreOpen({ path: dir, mapBytes: 2 ** 30 });
+  let aged = 0;
+  try {
+    await store.env.transaction(() => {
+      const range = { start: [user.uid, 0], end: [user.uid, Number.MAX_SAFE_INTEGER] };
+      for (const { key, value } of store.timeline.getRange(range)) {
+        if (value.kind !== 'message' || !uids.includes(value.message.uid.toString())) continue;
+        const message = { ...value.message, timestamp: value.message.timestamp - ageMs };
+        store.timeline.put(key, { ...value, message });
+        aged++;
+      }
+    });
+  } finally {
+    await shardStoreClose(store);
+  }
+  return aged;
+}
+
+describe('recall: window', () => {
+  it('the sender may recall until RECALL_WINDOW_MS, not a ms later', () => {
+    const message: StoredMessage = {
+      uid: 1n, from: 'a', fromDevice: 'd', conversationType: 0, target: 'b', line: 0,
+      timestamp: 1_000, content: { type: 1, content: 'x' },
+    };
+    assert.equal(senderMay(message, 'a', 1_000 + RECALL_WINDOW_MS), true);
+    assert.equal(senderMay(message, 'a', 1_000 + RECALL_WINDOW_MS + 1), false);
+    assert.equal(senderMay(message, 'b', 1_000), false);
+  });
+
+  it('past the window the sender gets 248 (1:1 and group); the group owner still recalls',
+    async () => {
+      const sender = await kit.userOn(0, 'tcp');
+      const peer = await kit.userOn(1, 'ws-compat');
+      const owner = await kit.userOn(1, 'tcp');
+      const gid = await groupCreate(owner, [sender]);
+      const direct = (await sender.client.send(to(peer.uid, 'old 1:1'))).messageUid;
+      const grouped = (await sender.client.send(say(gid, 'old group'))).messageUid;
+      await eventually(() => has(peer, direct), '1:1 delivered');
+      await syncUntil(sender, () => has(sender, grouped), 'own group copy');
+      await syncUntil(owner, () => has(owner, grouped), 'owner copy');
+      kit.closeAll();
+      await kit.server.stop();
+      const age = RECALL_WINDOW_MS + 60_000;
+      assert.equal(await copiesAge(sender, [direct, grouped], age), 2);
+      assert.equal(await copiesAge(owner, [grouped], age), 1);
+      await kit.server.restart();
+      const senderBack = await kit.connect({ transport: 'tcp', mobile: sender.mobile });
+      const ownerBack = await kit.connect({ transport: 'ws-compat', mobile: owner.mobile });
+      assert.equal(await recall(senderBack, direct), 248);
+      assert.equal(await recall(senderBack, grouped), 248);
+      assert.equal(await recall(ownerBack, grouped), 0, 'owners and managers: at any time');
+      await syncUntil(senderBack, () => recalledUid(senderBack, grouped) >= 1, 'recalled');
+    });
 });

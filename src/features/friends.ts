@@ -13,7 +13,7 @@
 //   `{code:200, unread}`. Versions (FN head, FRN version, timestamps) are ms of the owner
 //   shard's friend clock, strictly increasing per shard.
 
-import { assertNever, type ErrorCode } from '../errors.js';
+import { assertNever, ErrorCode } from '../errors.js';
 import { SubSignal } from '../protocol/signals.js';
 import type { ShardServices } from '../shard/services.js';
 import {
@@ -37,6 +37,7 @@ import {
   type RequestSetOp,
 } from './friend_requests.js';
 import { friendDbs } from './friend_store.js';
+import { privateChatCheck } from './group_private_chat.js';
 import type { PublishHandler } from './registry.js';
 import type { Applied } from './state_ops.js';
 import { mmiHandle } from './user_profiles.js';
@@ -109,7 +110,10 @@ export function friendHeads(
   };
 }
 
-/** May `from` send a private message to `target`? (blacklist: 246) */
+/** May `from` send a private message to `target`? (blacklist: 246; two normal members of a
+ * group without private chat who are not friends: 248) */
 export function privateSendCheck(services: ShardServices, from: string, target: string): ErrorCode {
-  return blacklistSendCheck(services, from, target);
+  const blacklisted = blacklistSendCheck(services, from, target);
+  if (blacklisted !== ErrorCode.OK) return blacklisted;
+  return privateChatCheck(services, from, target);
 }

@@ -1,6 +1,7 @@
 // Serving a group change on the group's owner shard: find the group, check the operator is a
 // member, plan the change, and commit in one effectsCommit the group's writes, the notices
-// (appended to every member's timeline, wherever owned) and the members' group-list ops.
+// (appended to every member's timeline, wherever owned), the members' group-list ops and the
+// private-chat barrier's replicas.
 // The operator's answer is sent once that commit is durable.
 
 import { assertNever, ErrorCode } from '../errors.js';
@@ -11,6 +12,7 @@ import { reply } from '../shard/replies.js';
 import type { ShardServices } from '../shard/services.js';
 import { createPlan, dismissPlan, kickPlan, quitPlan } from './group_membership.js';
 import { noticeAppend } from './group_notices.js';
+import { privateChatEffects, privateChatNormals } from './group_private_chat.js';
 import { addByJoinTypePlan, joinHandlePlan, joinRequestPlan } from './group_join.js';
 import {
   aliasPlan,
@@ -45,13 +47,14 @@ export function groupChangeServe(services: ShardServices, command: ChangeCommand
     if (!member && change.type !== 'joinRequest') return answer(ErrorCode.NOT_IN_GROUP);
     group = found;
   }
+  const barredBefore = found === undefined ? [] : privateChatNormals(found);
   const edit = new GroupEdit(table.dbs, group, change.type === 'create');
   const planned = changePlan(services, edit, operator, change);
   if (planned === 'unchanged') return answer(ErrorCode.OK);
   if (typeof planned === 'number') return answer(planned);
   const gid = change.gid;
   const effects: Effect[] = planned.notices.map((notice) =>
-    noticeAppend(notice, planned.receivers),
+    noticeAppend(notice, planned.receivers, planned.direct === true),
   );
   for (const uid of planned.joined) {
     effects.push({
@@ -63,6 +66,7 @@ export function groupChangeServe(services: ShardServices, command: ChangeCommand
   for (const uid of planned.left) {
     effects.push({ kind: 'state', owner: uid, op: { feature: 'groups', kind: 'left', gid } });
   }
+  effects.push(...privateChatEffects(services, group, barredBefore, edit.atMs));
   // GC answers the new gid to native clients; the original client learns it from the notice.
   const created = change.type === 'create' && replyTo.profile === 'native';
   const result = created ? { code: 200, gid } : planned.result;

@@ -29,7 +29,7 @@ export function groupFanoutShape(
 
 function readFanoutFor(services: ShardServices, effect: AppendEffect, writes: Write[]): boolean {
   const { message } = effect;
-  if (message.conversationType !== CONVERSATION_GROUP) return false;
+  if (message.conversationType !== CONVERSATION_GROUP || effect.direct === true) return false;
   const gid = message.target;
   // Only the owner plans a group's messages; anything else keeps its shape.
   if (services.partitions.shardOf(gid) !== services.shardId) return false;

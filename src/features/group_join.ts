@@ -2,7 +2,8 @@
 // (GJR joins at once) and any member add; 1 turns GJR, and GAM by a normal member, into pending
 // requests the owner and managers accept (the user joins as through GAM, notice 105) or reject
 // (GJRH); 2 lets only the owner and managers add. Requests are stored with the group and pushed
-// as GJRN to the owner's and managers' online devices; offline ones pull them with GJRP.
+// as GJRN to the owner's and managers' online devices; offline ones pull them with GJRP. A
+// rejected user gets notice 125 in its own timeline (joining is told by notice 105).
 
 import { ErrorCode } from '../errors.js';
 import {
@@ -11,10 +12,11 @@ import {
   JOIN_REQUESTS_PENDING_MAX,
   JOIN_REQUESTS_PULL_MAX,
 } from '../limits.js';
-import { SubSignal } from '../protocol/signals.js';
+import { ContentType, SubSignal } from '../protocol/signals.js';
 import { pushToUsers, reply } from '../shard/replies.js';
 import type { ShardServices } from '../shard/services.js';
 import { addPlan, freshOf, isManager, membersJoin } from './group_membership.js';
+import { noticeMessage } from './group_notices.js';
 import { groupTableOf, type Group, type GroupEdit } from './group_store.js';
 import type { JoinRequestRecord } from './group_store.js';
 import {
@@ -156,15 +158,30 @@ export function joinHandlePlan(
   const verdict = joinHandleVerdict(request, change.accept, atMs);
   if (verdict !== 'handle') return verdict;
   if (request === undefined) return ErrorCode.NOT_EXIST;
-  let joined: Planned = 'unchanged';
+  let joined: Planned;
   if (change.accept) {
     joined = membersJoin(services, edit, operator, freshOf(group, [change.uid]));
     if (typeof joined === 'number') return joined;
-  }
+  } else joined = rejectedPlan(services, group, operator, change.uid);
   const status = change.accept ? JoinStatus.ACCEPTED : JoinStatus.REJECTED;
   edit.requestPut({ ...request, status, handler: operator });
   const base = joined === 'unchanged' ? NOTHING : joined;
   return { ...base, after: () => requestsChangedPush(services, group, atMs) };
+}
+
+/** A rejected user is told durably, on every device and after being offline: notice 125
+ * `{ms: [user]}` (`o` = handler) in its own timeline only; the members are not told. */
+function rejectedPlan(
+  services: ShardServices,
+  group: Group,
+  operator: string,
+  uid: string,
+): ChangePlan {
+  const gid = group.record.gid;
+  const notice = noticeMessage(services, gid, operator, ContentType.GROUP_JOIN_REJECTED, {
+    ms: [uid],
+  });
+  return { notices: [notice], receivers: [uid], joined: [], left: [], direct: true };
 }
 
 /** GJRN `{groupId, version}` to the owner's and managers' online devices. */

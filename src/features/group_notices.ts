@@ -1,4 +1,4 @@
-// Group notices: server-made messages (content types 104–122) that tell every member, removed
+// Group notices: server-made messages (content types 104–125) that tell every member, removed
 // ones included, what changed. binaryContent is Base64 of JSON {g, o, n, ms, m} as the original
 // clients read it; they notify every device, the acting one too (exceptSessionId -1).
 
@@ -36,8 +36,20 @@ export function noticeMessage(
   };
 }
 
-export function noticeAppend(message: StoredMessage, receivers: readonly string[]): AppendEffect {
-  return { kind: 'append', message, receivers, exceptSessionId: -1, exceptShard: -1 };
+/** `direct`: the receivers are not members (AppendEffect.direct). */
+export function noticeAppend(
+  message: StoredMessage,
+  receivers: readonly string[],
+  direct = false,
+): AppendEffect {
+  const effect: AppendEffect = {
+    kind: 'append',
+    message,
+    receivers,
+    exceptSessionId: -1,
+    exceptShard: -1,
+  };
+  return direct ? { ...effect, direct: true } : effect;
 }
 
 /** "1" or "0", as Wildfire's on/off notices spell it. */

@@ -3,6 +3,7 @@
 // state ops a member's shard applies. Types only; the handlers live in the group_*.ts files.
 
 import type { ErrorCode } from '../errors.js';
+import type { PrivateChatOp } from './group_private_chat.js';
 import type { SendRequest } from '../protocol/requests.js';
 import type { ReplyTo } from '../router/effects.js';
 import type { StoredMessage } from '../store/records.js';
@@ -160,7 +161,8 @@ export type GroupsCommand =
       readonly part: GatherPart;
     };
 
-/** Applied on the shard of `owner` (a uid): that user's own list of groups. */
+/** Applied on the shard of `owner` (a uid): that user's own list of groups; or, for
+ * 'privateChat', that shard's replica of a group's private-chat barrier. */
 export type GroupsStateOp =
   | {
       readonly feature: 'groups';
@@ -168,7 +170,8 @@ export type GroupsStateOp =
       readonly gid: string;
       readonly atMs: number;
     }
-  | { readonly feature: 'groups'; readonly kind: 'left'; readonly gid: string };
+  | { readonly feature: 'groups'; readonly kind: 'left'; readonly gid: string }
+  | PrivateChatOp;
 
 /** What one planned change commits: its notices (in order) to `receivers`, and who joined or
  * left (their own group lists follow). */
@@ -177,6 +180,9 @@ export interface ChangePlan {
   readonly receivers: readonly string[];
   readonly joined: readonly string[];
   readonly left: readonly string[];
+  /** The receivers are not members: the notices go to their own timelines whatever the group's
+   * fan-out (AppendEffect.direct). */
+  readonly direct?: true;
   /** The answer's result (both profiles) instead of `{code: 200}`. */
   readonly result?: unknown;
   /** Runs once the change is durable (transient pushes). */

@@ -37,6 +37,7 @@ import {
   rolesDecode,
   transferDecode,
 } from './group_requests.js';
+import { privateChatApply } from './group_private_chat.js';
 import { groupSendServe } from './group_send.js';
 import { groupTableOf } from './group_store.js';
 import type { GatherQuery, GroupChange, GroupsCommand, GroupsStateOp } from './group_types.js';
@@ -53,6 +54,8 @@ export function groupsOpApply(services: ShardServices, owner: string, op: Groups
       return { write: () => void userGroups.put([owner, op.gid], { joinedMs: op.atMs }) };
     case 'left':
       return { write: () => void userGroups.remove([owner, op.gid]) };
+    case 'privateChat':
+      return privateChatApply(services, op);
     default:
       return assertNever(op);
   }

@@ -52,7 +52,7 @@ export function recalledContent(operator: string, messageUid: bigint): MessageCo
 }
 
 /** The sender may recall its own message within the window. */
-function senderMay(message: StoredMessage, operator: string, nowMs: number): boolean {
+export function senderMay(message: StoredMessage, operator: string, nowMs: number): boolean {
   return message.from === operator && nowMs - message.timestamp <= RECALL_WINDOW_MS;
 }
 

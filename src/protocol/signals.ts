@@ -153,7 +153,7 @@ export const ContentType = {
   RECALLED: 80,
   TIP: 90,
   TYPING: 91,
-  // Group notices (binaryContent: Base64 JSON {g, o, n, ms, m}); 118 and 122 as in Wildfire.
+  // Group notices (binaryContent: Base64 JSON {g, o, n, ms, m}); 118, 122, 125 as in Wildfire.
   GROUP_CREATE: 104,
   GROUP_ADD: 105,
   GROUP_KICK: 106,
@@ -170,6 +170,8 @@ export const ContentType = {
   GROUP_SET_MANAGER: 117,
   GROUP_MUTE_MEMBER: 118,
   GROUP_EXTRA: 122,
+  /** To the user of a rejected join request only (Wildfire's REJECT_JOIN_GROUP). */
+  GROUP_JOIN_REJECTED: 125,
   CALL_START: 400,
   CALL_ACCEPT: 401,
   CALL_END: 402,

@@ -14,6 +14,10 @@ export interface AppendEffect {
   readonly exceptSessionId: number;
   /** Shard of that session, so a remote shard does not skip a same-numbered session of its own. */
   readonly exceptShard: number;
+  /** A group notice for users who are not the group's members (a rejected join request): it is
+   * filed in their own timelines even when the group uses read fan-out, whose cursors follow
+   * the receivers of every post and would otherwise end for the members left out. */
+  readonly direct?: true;
 }
 
 /** A read-fan-out group message (conversationType 1, `target` = gid) for `receivers`, the

@@ -28,6 +28,7 @@ import { SessionRouter, sessionEnd } from './session_router.js';
 import { CloseCode } from '../transport/session.js';
 import { transparentToLocal } from './notify.js';
 import { commandHandle } from '../features/commands.js';
+import { groupTableOf } from '../features/group_store.js';
 import { profileEnsureWrite } from '../features/user_profiles.js';
 import { pushToLocalUsers } from './replies.js';
 
@@ -91,8 +92,14 @@ export class Shard {
     this.services.outbox.load();
     this.timers.push(setInterval(() => this.idLeaseRenew(), ID_LEASE_CHECK_MS));
     this.timers.push(setInterval(() => this.router.passivate(ACTOR_IDLE_MS), ACTOR_IDLE_MS));
-    const sweep = new DedupeSweep(this.store, this.services.commits);
-    this.timers.push(setInterval(() => sweep.tick(Date.now()), DEDUPE_SWEEP_INTERVAL_MS));
+    const sweeps = [
+      new DedupeSweep(this.store.dedupe, this.services.commits),
+      new DedupeSweep(groupTableOf(this.services).dbs.dedupe, this.services.commits),
+    ];
+    const sweepTick = (): void => {
+      for (const sweep of sweeps) sweep.tick(Date.now());
+    };
+    this.timers.push(setInterval(sweepTick, DEDUPE_SWEEP_INTERVAL_MS));
     const { host } = this.boot;
     const publicWsPort = await wsEdgeListen(this.ws, host, this.boot.publicWsPort);
     const wsPort = await wsEdgeListen(this.ws, host, this.boot.wsPort);
