@@ -9,7 +9,7 @@ import type { TokenKeys } from './auth/signed_token.js';
 import type { Config } from './config.js';
 import { ErrorCode } from './errors.js';
 import { SHARD_RESTARTS_PER_MINUTE_MAX, SHUTDOWN_DRAIN_MS } from './limits.js';
-import type { FromShard, ShardBoot, ShardPorts, ToShard } from './router/control.js';
+import type { FromShard, ShardBoot, ShardPorts, ShardStats, ToShard } from './router/control.js';
 
 /** A port that was free a moment ago (for port-0 configs: tests and side-by-side runs). */
 function freePort(host: string): Promise<number> {
@@ -32,10 +32,15 @@ interface ShardSlot {
   ports: ShardPorts | undefined;
   /** Ports of the last run: a restarted shard binds the same ones, so clients find it again. */
   lastPorts: ShardPorts | undefined;
-  stats: { sessions: number; actors: number; outboxPending: number };
+  stats: ShardStats;
   restarts: number[];
   stopping: boolean;
 }
+
+/** Until a shard's first Stats report. */
+const STATS_NONE: ShardStats = {
+  sessions: 0, actors: 0, outboxPending: 0, loopLagP99Ms: 0, loopLagMaxMs: 0, heapUsedBytes: 0,
+};
 
 type Pending = { resolve: (message: FromShard) => void; timer: NodeJS.Timeout };
 
@@ -62,7 +67,7 @@ export class Supervisor {
       worker: undefined,
       ports: undefined,
       lastPorts: undefined,
-      stats: { sessions: 0, actors: 0, outboxPending: 0 },
+      stats: STATS_NONE,
       restarts: [],
       stopping: false,
     }));

@@ -31,12 +31,22 @@ export interface ShardPorts {
   readonly publicTcpPort: number;
 }
 
+/** A shard's report to the supervisor every second; lag and heap cover the last second. */
+export interface ShardStats {
+  readonly sessions: number;
+  readonly actors: number;
+  readonly outboxPending: number;
+  readonly loopLagP99Ms: number;
+  readonly loopLagMaxMs: number;
+  readonly heapUsedBytes: number;
+}
+
 export type FromShard =
   | ({ readonly type: 'Listening' } & ShardPorts)
   | { readonly type: 'SessionIssued'; readonly requestId: number; readonly code: number; readonly secret: string }
   | { readonly type: 'SessionRevoked'; readonly requestId: number; readonly code: number }
   | { readonly type: 'UserBanned'; readonly requestId: number; readonly code: number }
-  | { readonly type: 'Stats'; readonly sessions: number; readonly actors: number; readonly outboxPending: number }
+  | ({ readonly type: 'Stats' } & ShardStats)
   | { readonly type: 'Stopped' };
 
 export interface GroupLimits {

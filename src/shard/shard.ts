@@ -30,6 +30,7 @@ import { transparentToLocal } from './notify.js';
 import { commandHandle } from '../features/commands.js';
 import { profileEnsureWrite } from '../features/user_profiles.js';
 import { pushToLocalUsers } from './replies.js';
+import { LoopStats } from './loop_stats.js';
 
 /** The id lease runs this far ahead of issued ids, so a crash never reissues (ms). */
 const ID_LEASE_AHEAD_MS = 5_000;
@@ -43,6 +44,7 @@ export class Shard {
   private readonly ws: WsEdge;
   private readonly tcpServers: net.Server[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly loopStats = new LoopStats();
   private idLeaseMs: number;
 
   constructor(
@@ -126,6 +128,7 @@ export class Shard {
       sessions: this.router.sessionCount,
       actors: this.router.users.size,
       outboxPending: this.services.outbox.pendingCount,
+      ...this.loopStats.sample(),
     });
   }
 
@@ -236,6 +239,7 @@ export class Shard {
   /** Release native handles; must run before the worker thread ends (DESIGN.md §3). */
   closeNow(): void {
     for (const timer of this.timers) clearInterval(timer);
+    this.loopStats.stop();
     this.services.outbox.close();
     wsEdgeClose(this.ws);
     for (const server of this.tcpServers) server.close();
