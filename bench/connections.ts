@@ -45,8 +45,17 @@ const HOLD_MS_MAX = 300_000;
 /** uWS checks idle timers every ~4 s: a WS heartbeat period must leave that much margin. */
 const WS_HEARTBEAT_MARGIN_MS = 8_000;
 const HEARTBEAT_MS_MIN = 100;
-/** After a ramp step, two shard Stats reports (1 s each) so /metrics shows the new heaps. */
-const SETTLE_MS = 2_500;
+/** Before a memory snapshot the server's RSS must hold still: at least --settle ms after the
+ * busy phase (V8's memory reducer shrinks the heaps ~20 s after one, e.g. 27 MiB here after
+ * 3,000 logins), then within this much ... */
+const SETTLE_RSS_BYTES = 1024 * 1024;
+/** ... over this many one-second samples in a row, ... */
+const SETTLE_SAMPLES = 3;
+/** ... waiting at most this much longer; a server still moving is measured as it is. */
+const SETTLE_EXTRA_MS_MAX = 20_000;
+const SETTLE_MS_MAX = 120_000;
+/** The baseline (after the logins, which busy the main thread too) waits this many settles. */
+const BASELINE_SETTLE_FACTOR = 2;
 /** The server's CPU with no connection is measured this long (1 tick = 10 ms of CPU). */
 const IDLE_BASELINE_MS = 5_000;
 /** Logins per progress line. */
@@ -68,6 +77,8 @@ const options = cliParse(ABOUT, {
     default: 'ws' },
   'heartbeat-ms': { help: 'heartbeat period per connection', default: 25_000, arg: 'ms' },
   shards: { help: `server shards (max ${SHARDS_MAX})`, default: 2 },
+  settle: { help: 'quiet time before each memory snapshot (V8 shrinks heaps after ~20 s)',
+    default: 25_000, arg: 'ms' },
 });
 
 export interface ConnectionsResult {
@@ -77,6 +88,8 @@ export interface ConnectionsResult {
   /** The idle server after the logins, before any connection. */
   readonly baseline: Omit<MemorySnapshot, 'kernel'>;
   readonly ramps: readonly RampFigures[];
+  /** All ramp steps together: connections ÷ their seconds. */
+  readonly connectsPerSec: number;
   readonly perConnection: ReturnType<typeof perConnection>;
   readonly kernel: ReturnType<typeof kernelPerConnection>;
   readonly hold: HoldFigures;
@@ -98,6 +111,7 @@ function optionsCheck(): void {
   cliIntegerCheck('generators', options.generators, 1, GENERATORS_MAX);
   cliIntegerCheck('connects-in-flight', options['connects-in-flight'], 1, CONNECTS_IN_FLIGHT_MAX);
   cliIntegerCheck('shards', options.shards, 1, SHARDS_MAX);
+  cliIntegerCheck('settle', options.settle, 0, SETTLE_MS_MAX);
   if (options.heartbeat !== 'ws' && options.heartbeat !== 'native') {
     cliFail("--heartbeat: 'ws' or 'native'");
   }
@@ -133,6 +147,21 @@ async function usersLogin(server: BenchServer): Promise<LoginResult[]> {
     progress(BENCH, `${progressBar(users.length, options.connections)} logged in`);
   }
   return users;
+}
+
+/** Waits `quietMs`, then for the server's RSS to hold still (SETTLE_RSS_BYTES), bounded. */
+async function settle(server: BenchServer, quietMs: number): Promise<void> {
+  progress(BENCH, `settling (${quietMs} ms or more) before a memory snapshot`);
+  await sleep(quietMs);
+  const endMs = performance.now() + SETTLE_EXTRA_MS_MAX;
+  let last = procMemory(server.pid)?.rssBytes ?? 0;
+  let still = 0;
+  while (still < SETTLE_SAMPLES && performance.now() < endMs) {
+    await sleep(1_000);
+    const rss = procMemory(server.pid)?.rssBytes ?? 0;
+    still = Math.abs(rss - last) <= SETTLE_RSS_BYTES ? still + 1 : 0;
+    last = rss;
+  }
 }
 
 async function snapshot(server: BenchServer, connections: number): Promise<MemorySnapshot> {
@@ -194,13 +223,15 @@ async function rampStep(server: BenchServer, children: readonly Child[],
   const seconds = (performance.now() - startedMs) / 1000;
   window.end();
   const generatorCpuPercent = generatorsCpu();
-  await sleep(SETTLE_MS);
+  const usage = window.usage(generatorCpuPercent);
+  await settle(server, options.settle);
   const after = await snapshot(server, target);
   return {
     figures: {
       transport, connections: step.length, seconds: Math.round(seconds * 100) / 100,
       connectsPerSec: Math.round(step.length / seconds),
-      server: window.usage(generatorCpuPercent).process, generatorCpuPercent,
+      server: usage.process, generatorCpuPercent,
+      boxCpuPercent: usage.boxCpuPercent, otherCpuPercent: usage.otherCpuPercent,
       perConnection: perConnection(before, after),
     },
     after,
@@ -283,6 +314,8 @@ function keepaliveText(): string {
 async function run(server: BenchServer, children: Child[]): Promise<ConnectionsResult> {
   const users = await usersLogin(server);
   for (let g = 0; g < options.generators; g++) children.push(new LoadChild(GENERATOR_SCRIPT));
+  // After the logins the main thread's heap shrinks too, some seconds after the shards' did.
+  await settle(server, options.settle * BASELINE_SETTLE_FACTOR);
   const idle = new UsageWindow(server.pid);
   idle.start();
   await sleep(IDLE_BASELINE_MS);
@@ -309,7 +342,10 @@ async function run(server: BenchServer, children: Child[]): Promise<ConnectionsR
     bench: BENCH, case: `${options.connections} idle, ${options['tcp-percent']}% tcp, ` +
       `heartbeat ${options.heartbeat} ${options['heartbeat-ms']} ms`,
     connections: options.connections, ramps,
-    baseline: { connections: 0, process: baseline.process, heapBytes: baseline.heapBytes }, perConnection: total, kernel,
+    connectsPerSec: Math.round(options.connections /
+      ramps.reduce((sum, ramp) => sum + ramp.seconds, 0)),
+    baseline: { connections: 0, process: baseline.process, heapBytes: baseline.heapBytes },
+    perConnection: total, kernel,
     hold: held, extrapolation: extrapolate(total, kernel, held), generatorRssBytes,
     keepalive: keepaliveText(), serverFdLimit: fdLimitOf(server.pid)?.soft ?? null,
     config: options, at: new Date().toISOString(), env: benchEnv(),

@@ -18,7 +18,7 @@ function blockFor(ms: number): void {
   }
 }
 
-test('loop_stats: a loop blocked for 150 ms reports a max lag near 150 ms, then resets', async () => {
+test('loop_stats: a loop blocked 150 ms reports a max lag near 150 ms, then resets', async () => {
   const stats = new LoopStats();
   try {
     await sleep(LOOP_LAG_RESOLUTION_MS * 3);

@@ -46,6 +46,9 @@ export interface RampFigures {
   readonly connectsPerSec: number;
   readonly server: ProcUsage | null;
   readonly generatorCpuPercent: number;
+  /** The whole box, and what other work on it took (the ramp competes with it for CPU). */
+  readonly boxCpuPercent: number | null;
+  readonly otherCpuPercent: number | null;
   /** This step's connections only: memory delta from the snapshot before the step. */
   readonly perConnection: PerConnection;
 }
@@ -138,7 +141,7 @@ export function connectionsText(n: number, ramps: readonly RampFigures[],
     .join(', ');
   const rates = ramps.map((r) => `${r.transport} ${rateText(r.connectsPerSec)}/s ` +
     `(server ${r.server?.cpuPercent.toFixed(0) ?? 'n/a'}%, gens ` +
-    `${r.generatorCpuPercent.toFixed(0)}%)`).join(', ');
+    `${r.generatorCpuPercent.toFixed(0)}%, other ${r.otherCpuPercent ?? 'n/a'}%)`).join(', ');
   return `connections  ${n} (${split}): server rss +${total.rssBytes} B/conn (anon ` +
     `${total.rssAnonBytes}, V8 heap ${total.heapBytes}; ${perTransport}) + kernel ` +
     `${bytesText(kernel.slabBytesPerSocket)}/socket | connect ${rates} | hold ` +
