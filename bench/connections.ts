@@ -7,7 +7,8 @@
 
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
-import type { LoginResult } from '../src/client/index.js';
+import { route } from '../src/client/index.js';
+import type { Endpoints, LoginResult } from '../src/client/index.js';
 import { PING_INTERVAL_MS_MAX, WS_IDLE_TIMEOUT_MS } from '../src/limits.js';
 import { cliFail, cliIntegerCheck, cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
@@ -20,10 +21,10 @@ import { GENERATOR_CONNECTIONS_MAX } from './lib/idle_setup.js';
 import type { Heartbeat, IdleCredentials, IdleData, IdleRun, IdleSetup }
   from './lib/idle_setup.js';
 import { LoadChild, loadCaseRun } from './lib/load_child.js';
-import { kernelSample, procMemory } from './lib/mem_probe.js';
+import { procMemory } from './lib/mem_probe.js';
 import { UsageWindow, procSample, procUsage } from './lib/proc_stat.js';
 import { progress, progressBar, resultsWrite, sleep } from './lib/results.js';
-import { metricShards, metricSum, metricsRead } from './lib/server_metrics.js';
+import { LagSampler, median, serverSettle, serverSnapshot } from './lib/server_snapshot.js';
 import { benchServerStart } from '../scripts/lib/server_process.js';
 import type { BenchServer } from '../scripts/lib/server_process.js';
 
@@ -45,22 +46,13 @@ const HOLD_MS_MAX = 300_000;
 /** uWS checks idle timers every ~4 s: a WS heartbeat period must leave that much margin. */
 const WS_HEARTBEAT_MARGIN_MS = 8_000;
 const HEARTBEAT_MS_MIN = 100;
-/** Before a memory snapshot the server's RSS must hold still: at least --settle ms after the
- * busy phase (V8's memory reducer shrinks the heaps ~20 s after one, e.g. 27 MiB here after
- * 3,000 logins), then within this much ... */
-const SETTLE_RSS_BYTES = 1024 * 1024;
-/** ... over this many one-second samples in a row, ... */
-const SETTLE_SAMPLES = 3;
-/** ... waiting at most this much longer; a server still moving is measured as it is. */
-const SETTLE_EXTRA_MS_MAX = 20_000;
 const SETTLE_MS_MAX = 120_000;
-/** The baseline (after the logins, which busy the main thread too) waits this many settles. */
+/** The baseline (after a start: every thread, the main one too, shrinks) waits this many. */
 const BASELINE_SETTLE_FACTOR = 2;
 /** The server's CPU with no connection is measured this long (1 tick = 10 ms of CPU). */
 const IDLE_BASELINE_MS = 5_000;
 /** Logins per progress line. */
 const LOGIN_CHUNK = 2_000;
-const LAG_POLL_MS = 1_000;
 
 const GENERATOR_SCRIPT = fileURLToPath(new URL('./lib/idle_generator.js', import.meta.url));
 
@@ -90,7 +82,11 @@ export interface ConnectionsResult {
   readonly ramps: readonly RampFigures[];
   /** All ramp steps together: connections ÷ their seconds. */
   readonly connectsPerSec: number;
+  /** Marginal cost: the second ramp round (half of each transport), end of hold vs after the
+   * first round. The figure to extrapolate. */
   readonly perConnection: ReturnType<typeof perConnection>;
+  /** The first round over the baseline: includes one-time growth of a fresh process. */
+  readonly firstRound: ReturnType<typeof perConnection>;
   readonly kernel: ReturnType<typeof kernelPerConnection>;
   readonly hold: HoldFigures;
   readonly extrapolation: ReturnType<typeof extrapolate>;
@@ -149,27 +145,31 @@ async function usersLogin(server: BenchServer): Promise<LoginResult[]> {
   return users;
 }
 
-/** Waits `quietMs`, then for the server's RSS to hold still (SETTLE_RSS_BYTES), bounded. */
-async function settle(server: BenchServer, quietMs: number): Promise<void> {
+/**
+ * The logins leave garbage in the server's heaps that V8 frees at its own pace, which would
+ * blur the baseline: the server is restarted (same data, so tokens and devices stay valid) and
+ * the users' direct endpoints, which a restart renumbers, are asked again (one route per shard).
+ */
+/** Waits for the server to hold still, then snapshots its memory. */
+async function snapshot(server: BenchServer, connections: number, quietMs: number):
+  Promise<MemorySnapshot> {
   progress(BENCH, `settling (${quietMs} ms or more) before a memory snapshot`);
-  await sleep(quietMs);
-  const endMs = performance.now() + SETTLE_EXTRA_MS_MAX;
-  let last = procMemory(server.pid)?.rssBytes ?? 0;
-  let still = 0;
-  while (still < SETTLE_SAMPLES && performance.now() < endMs) {
-    await sleep(1_000);
-    const rss = procMemory(server.pid)?.rssBytes ?? 0;
-    still = Math.abs(rss - last) <= SETTLE_RSS_BYTES ? still + 1 : 0;
-    last = rss;
-  }
+  await serverSettle(server.pid, quietMs);
+  return serverSnapshot(server.pid, server.httpBase, connections);
 }
 
-async function snapshot(server: BenchServer, connections: number): Promise<MemorySnapshot> {
-  const memory = procMemory(server.pid);
-  if (memory === null) throw new Error('server memory unreadable (/proc)');
-  const metrics = await metricsRead(server.httpBase);
-  return { connections, process: memory, heapBytes: metricSum(metrics, 'magpie_heap_used_bytes'),
-    kernel: kernelSample() };
+async function serverRefresh(server: BenchServer, users: readonly LoginResult[]):
+  Promise<LoginResult[]> {
+  progress(BENCH, 'restarting the server for a clean idle baseline');
+  await server.restart();
+  const key = (e: Endpoints): string => `${e.wsPort}/${e.tcpPort}`;
+  const fresh = new Map<string, Endpoints>();
+  for (const user of users) {
+    if (!fresh.has(key(user.endpoints))) {
+      fresh.set(key(user.endpoints), await route(server.httpBase, user.userId));
+    }
+  }
+  return users.map((user) => ({ ...user, endpoints: fresh.get(key(user.endpoints))! }));
 }
 
 function credentials(users: readonly LoginResult[], from: number, to: number,
@@ -224,8 +224,7 @@ async function rampStep(server: BenchServer, children: readonly Child[],
   window.end();
   const generatorCpuPercent = generatorsCpu();
   const usage = window.usage(generatorCpuPercent);
-  await settle(server, options.settle);
-  const after = await snapshot(server, target);
+  const after = await snapshot(server, target, options.settle);
   return {
     figures: {
       transport, connections: step.length, seconds: Math.round(seconds * 100) / 100,
@@ -238,38 +237,12 @@ async function rampStep(server: BenchServer, children: readonly Child[],
   };
 }
 
-/** Per-second lag figures of every shard while the hold window runs. */
-class LagSampler {
-  readonly p99s: number[] = [];
-  readonly maxes: number[] = [];
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly httpBase: string) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      metricsRead(this.httpBase).then((metrics) => {
-        this.p99s.push(...metricShards(metrics, 'magpie_event_loop_lag_p99_ms'));
-        this.maxes.push(...metricShards(metrics, 'magpie_event_loop_lag_max_ms'));
-      }, (err: unknown) => progress(BENCH, `/metrics: ${String(err)}`));
-    }, LAG_POLL_MS);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)]!;
-}
-
 async function hold(server: BenchServer, children: readonly Child[],
   baselineCpuPercent: number | null): Promise<HoldFigures> {
   progress(BENCH, `holding ${openCount(children)} idle connections`);
   const window = new UsageWindow(server.pid);
-  const lag = new LagSampler(server.httpBase);
+  const lag = new LagSampler(server.httpBase,
+    (err) => progress(BENCH, `/metrics: ${String(err)}`));
   const results = await loadCaseRun(children, {
     bench: BENCH, run: {}, warmupMs: options.warmup, durationMs: options.time,
     onWindowStart: () => {
@@ -311,31 +284,52 @@ function keepaliveText(): string {
     : `every connection: a native PING frame ${period} (answered by the shard's JS)`;
 }
 
+function halves<T>(list: readonly T[]): [T[], T[]] {
+  const cut = Math.ceil(list.length / 2);
+  return [list.slice(0, cut), list.slice(cut)];
+}
+
+/** Two rounds of WS then TCP steps, each with half of that transport's connections. */
+async function rampRounds(server: BenchServer, children: readonly Child[],
+  users: readonly LoginResult[], baseline: MemorySnapshot):
+  Promise<{ ramps: RampFigures[]; afterFirst: MemorySnapshot }> {
+  const wsCount = options.connections - Math.round((options.connections *
+    options['tcp-percent']) / 100);
+  const [ws1, ws2] = halves(credentials(users, 0, wsCount, 'ws'));
+  const [tcp1, tcp2] = halves(credentials(users, wsCount, options.connections, 'tcp'));
+  const ramps: RampFigures[] = [];
+  let last = baseline;
+  let afterFirst = baseline;
+  for (const [index, step] of [ws1, tcp1, ws2, tcp2].entries()) {
+    if (step.length > 0) {
+      const { figures, after } = await rampStep(server, children, step, last);
+      ramps.push(figures);
+      last = after;
+    }
+    if (index === 1) afterFirst = last;
+  }
+  return { ramps, afterFirst };
+}
+
 async function run(server: BenchServer, children: Child[]): Promise<ConnectionsResult> {
-  const users = await usersLogin(server);
+  const users = await serverRefresh(server, await usersLogin(server));
   for (let g = 0; g < options.generators; g++) children.push(new LoadChild(GENERATOR_SCRIPT));
-  // After the logins the main thread's heap shrinks too, some seconds after the shards' did.
-  await settle(server, options.settle * BASELINE_SETTLE_FACTOR);
+  // Start-up garbage (uWS load, LMDB open) goes the same way as a busy phase's.
+  await serverSettle(server.pid, options.settle * BASELINE_SETTLE_FACTOR);
   const idle = new UsageWindow(server.pid);
   idle.start();
   await sleep(IDLE_BASELINE_MS);
   idle.end();
-  const baseline = await snapshot(server, 0);
-  const wsCount = options.connections - Math.round((options.connections *
-    options['tcp-percent']) / 100);
-  const steps = [credentials(users, 0, wsCount, 'ws'),
-    credentials(users, wsCount, options.connections, 'tcp')].filter((s) => s.length > 0);
-  const ramps: RampFigures[] = [];
-  let last = baseline;
-  for (const step of steps) {
-    const { figures, after } = await rampStep(server, children, step, last);
-    ramps.push(figures);
-    last = after;
-  }
+  const baseline = await snapshot(server, 0, 0);
+  const { ramps, afterFirst } = await rampRounds(server, children, users, baseline);
   const held = await hold(server, children, idle.usage(0).process?.cpuPercent ?? null);
-  const end = await snapshot(server, options.connections);
-  const total = perConnection(baseline, end);
-  const kernel = kernelPerConnection(baseline, end);
+  // The hold was idle for warm-up + time: settled unless that was short.
+  const end = await snapshot(server, options.connections, 0);
+  // The second round's cost is the marginal one: the first also pays one-time growth (V8
+  // young generations and code, malloc arenas) that 500 k connections would not repeat.
+  const marginal = afterFirst.connections < end.connections ? afterFirst : baseline;
+  const total = perConnection(marginal, end);
+  const kernel = kernelPerConnection(marginal, end);
   const generatorRssBytes = children.reduce((sum, child) =>
     sum + (procMemory(child.process.pid ?? 0)?.rssBytes ?? 0), 0);
   return {
@@ -345,7 +339,7 @@ async function run(server: BenchServer, children: Child[]): Promise<ConnectionsR
     connectsPerSec: Math.round(options.connections /
       ramps.reduce((sum, ramp) => sum + ramp.seconds, 0)),
     baseline: { connections: 0, process: baseline.process, heapBytes: baseline.heapBytes },
-    perConnection: total, kernel,
+    perConnection: total, firstRound: perConnection(baseline, afterFirst), kernel,
     hold: held, extrapolation: extrapolate(total, kernel, held), generatorRssBytes,
     keepalive: keepaliveText(), serverFdLimit: fdLimitOf(server.pid)?.soft ?? null,
     config: options, at: new Date().toISOString(), env: benchEnv(),

@@ -1,7 +1,7 @@
 // The connections bench's figures: memory snapshots of the server (process, V8 heaps of the
 // shards, kernel) turned into bytes per connection, the ramp and the idle hold, and the one
-// human summary line. Deltas are over an idle baseline: the server after every login, with no
-// connection open.
+// human summary line. Deltas are over an idle baseline: the server restarted after every user
+// logged in (so their devices and tokens are stored), settled, with no connection open.
 
 import type { KernelDelta, KernelSample, ProcMemory } from './mem_probe.js';
 import { kernelDelta } from './mem_probe.js';
@@ -132,19 +132,28 @@ function bytesText(bytes: number | null): string {
   return bytes === null ? 'n/a' : `${bytes} B`;
 }
 
+/** Connects per second of one transport over all its ramp steps. */
+function rampRate(ramps: readonly RampFigures[], transport: 'ws' | 'tcp'): string {
+  const own = ramps.filter((r) => r.transport === transport);
+  const count = own.reduce((sum, r) => sum + r.connections, 0);
+  const seconds = own.reduce((sum, r) => sum + r.seconds, 0);
+  const other = own.map((r) => r.otherCpuPercent ?? NaN);
+  return count === 0 ? '' : `${transport} ${rateText(count / seconds)}/s (other CPU ` +
+    `${Math.round(Math.min(...other))}–${Math.round(Math.max(...other))}%)`;
+}
+
 /** The one human line: memory per connection, connect rate, the hold, the 500k outlook. */
 export function connectionsText(n: number, ramps: readonly RampFigures[],
   total: PerConnection, kernel: KernelPerConnection, hold: HoldFigures,
   outlook: Extrapolation, generatorRssBytes: number): string {
-  const split = ramps.map((r) => `${r.transport} ${r.connections}`).join(' + ');
-  const perTransport = ramps.map((r) => `${r.transport} ${r.perConnection.rssBytes}`)
-    .join(', ');
-  const rates = ramps.map((r) => `${r.transport} ${rateText(r.connectsPerSec)}/s ` +
-    `(server ${r.server?.cpuPercent.toFixed(0) ?? 'n/a'}%, gens ` +
-    `${r.generatorCpuPercent.toFixed(0)}%, other ${r.otherCpuPercent ?? 'n/a'}%)`).join(', ');
-  return `connections  ${n} (${split}): server rss +${total.rssBytes} B/conn (anon ` +
-    `${total.rssAnonBytes}, V8 heap ${total.heapBytes}; ${perTransport}) + kernel ` +
-    `${bytesText(kernel.slabBytesPerSocket)}/socket | connect ${rates} | hold ` +
+  // The last step of each transport is its marginal cost (the first ones pay one-time growth).
+  const perTransport = (['ws', 'tcp'] as const).map((t) => ramps.filter((r) => r.transport === t))
+    .filter((own) => own.length > 0)
+    .map((own) => `${own[0]!.transport} ${own[own.length - 1]!.perConnection.rssBytes}`);
+  const rates = [rampRate(ramps, 'ws'), rampRate(ramps, 'tcp')].filter((r) => r !== '');
+  return `connections  ${n}: server rss +${total.rssBytes} B/conn marginal (anon ` +
+    `${total.rssAnonBytes}, V8 heap ${total.heapBytes}; ${perTransport.join(', ')}) + kernel ` +
+    `${bytesText(kernel.slabBytesPerSocket)}/socket | connect ${rates.join(', ')} | hold ` +
     `${(hold.windowMs / 1000).toFixed(0)} s: server ${hold.server?.cpuPercent ?? 'n/a'}% cpu ` +
     `(${hold.baselineCpuPercent ?? 'n/a'}% with none), ` +
     `loop lag p99 ${hold.loopLagP99MsMedian} ms (worst ${hold.loopLagP99MsMax}, max ` +
