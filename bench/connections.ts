@@ -87,6 +87,9 @@ export interface ConnectionsResult {
   readonly perConnection: ReturnType<typeof perConnection>;
   /** The first round over the baseline: includes one-time growth of a fresh process. */
   readonly firstRound: ReturnType<typeof perConnection>;
+  /** All connections, end of hold over the baseline: one-time growth spread over N (an upper
+   * bound of the marginal cost, and steadier than it: RSS moves by MiBs between snapshots). */
+  readonly overall: ReturnType<typeof perConnection>;
   readonly kernel: ReturnType<typeof kernelPerConnection>;
   readonly hold: HoldFigures;
   readonly extrapolation: ReturnType<typeof extrapolate>;
@@ -339,7 +342,8 @@ async function run(server: BenchServer, children: Child[]): Promise<ConnectionsR
     connectsPerSec: Math.round(options.connections /
       ramps.reduce((sum, ramp) => sum + ramp.seconds, 0)),
     baseline: { connections: 0, process: baseline.process, heapBytes: baseline.heapBytes },
-    perConnection: total, firstRound: perConnection(baseline, afterFirst), kernel,
+    perConnection: total, firstRound: perConnection(baseline, afterFirst),
+    overall: perConnection(baseline, end), kernel,
     hold: held, extrapolation: extrapolate(total, kernel, held), generatorRssBytes,
     keepalive: keepaliveText(), serverFdLimit: fdLimitOf(server.pid)?.soft ?? null,
     config: options, at: new Date().toISOString(), env: benchEnv(),
@@ -354,7 +358,8 @@ async function main(): Promise<void> {
   }
   optionsCheck();
   process.stdout.write(`# ${BENCH}: ${benchEnvText()}\n`);
-  const server = await benchServerStart({ shards: options.shards });
+  // --expose-gc: every snapshot collects garbage first (the dev-mode /v1/admin/gc hook).
+  const server = await benchServerStart({ shards: options.shards, nodeArgs: ['--expose-gc'] });
   const fds = fdLimitOf(server.pid)?.soft ?? Infinity;
   const children: Child[] = [];
   let result: ConnectionsResult | undefined;
@@ -371,7 +376,9 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${connectionsText(result.connections, result.ramps,
     result.perConnection, result.kernel, result.hold, result.extrapolation,
-    result.generatorRssBytes)}\n${JSON.stringify(result)}\n`);
+    result.generatorRssBytes)} | all ${result.connections} over the baseline: rss ` +
+    `${result.overall.rssBytes} B/conn, V8 heap ${result.overall.heapBytes}\n` +
+    `${JSON.stringify(result)}\n`);
   progress(BENCH, `wrote ${resultsWrite(BENCH, [result])}`);
   if (result.hold.closed > 0 || result.hold.open !== result.connections) process.exitCode = 1;
 }

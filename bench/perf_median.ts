@@ -17,7 +17,8 @@ const FIGURES = [
   'errors', 'undelivered',
   // connections
   'connectsPerSec', 'perConnection.rssBytes', 'perConnection.rssAnonBytes',
-  'perConnection.heapBytes', 'kernel.slabBytesPerSocket', 'kernel.allSlabBytesPerSocket',
+  'perConnection.heapBytes', 'overall.rssBytes', 'overall.rssAnonBytes', 'overall.heapBytes',
+  'firstRound.rssBytes', 'firstRound.heapBytes', 'kernel.slabBytesPerSocket', 'kernel.allSlabBytesPerSocket',
   'hold.server.cpuPercent', 'hold.baselineCpuPercent', 'hold.serverCpuUsPerConnectionSec',
   'hold.loopLagP99MsMedian', 'hold.loopLagP99MsMax', 'hold.loopLagMaxMs',
   'hold.generatorCpuPercent', 'hold.otherCpuPercent', 'extrapolation.bytesPerConnection',

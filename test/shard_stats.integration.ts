@@ -1,5 +1,6 @@
 // /metrics on a real server: every shard reports its event-loop lag and V8 heap (from its
-// once-a-second Stats), so benches and operators can read them without a profiler.
+// once-a-second Stats), so benches and operators can read them without a profiler; and the
+// dev-mode GC hook benches call before a memory snapshot.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -37,6 +38,25 @@ describe('shard stats in /metrics', () => {
     } finally {
       await server.stop();
       server.cleanup();
+    }
+  });
+});
+
+describe('dev-mode GC hook', () => {
+  it('POST /v1/admin/gc answers 0 with --expose-gc, and 254 without it', async () => {
+    const withGc = await serverStart({ shards: 2, nodeArgs: ['--expose-gc'] });
+    const without = await serverStart({ shards: 1 });
+    try {
+      const collect = async (httpBase: string): Promise<unknown> =>
+        ((await (await fetch(`${httpBase}/v1/admin/gc`, { method: 'POST' })).json()) as
+          { code?: unknown }).code;
+      assert.equal(await collect(withGc.httpBase), 0);
+      assert.equal(await collect(without.httpBase), 254);
+    } finally {
+      for (const server of [withGc, without]) {
+        await server.stop();
+        server.cleanup();
+      }
     }
   });
 });

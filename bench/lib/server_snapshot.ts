@@ -1,6 +1,7 @@
-// Memory snapshots of a running bench server: waiting until it holds still, then its process
-// memory (/proc), the shards' V8 heaps (/metrics) and the kernel's socket memory together; and
-// the shards' event-loop lag sampled once a second over a window.
+// Memory snapshots of a running bench server: waiting until it holds still, collecting garbage
+// on every thread (so heaps are live data), then its process memory (/proc), the shards' V8
+// heaps (/metrics) and the kernel's socket memory together; and the shards' event-loop lag
+// sampled once a second over a window.
 
 import type { MemorySnapshot } from './conn_report.js';
 import { kernelSample, procMemory } from './mem_probe.js';
@@ -14,6 +15,10 @@ const SETTLE_SAMPLES = 3;
 /** ... waiting at most this much longer; a server still moving is measured as it is. */
 const SETTLE_EXTRA_MS_MAX = 20_000;
 const LAG_POLL_MS = 1_000;
+/** A full GC of a few hundred MiB takes well under this. */
+const COLLECT_TIMEOUT_MS = 10_000;
+/** Two shard Stats intervals (1 s each), so /metrics shows the heaps after the collection. */
+const AFTER_COLLECT_MS = 2_500;
 
 /**
  * Waits `quietMs` (V8's memory reducer shrinks the heaps ~20 s after a busy phase: 27 MiB
@@ -32,8 +37,22 @@ export async function serverSettle(pid: number, quietMs: number): Promise<void> 
   }
 }
 
+/** A full GC on every server thread (dev-mode hook; the server runs with --expose-gc). */
+async function serverCollect(httpBase: string): Promise<void> {
+  const answer = await fetch(`${httpBase}/v1/admin/gc`,
+    { method: 'POST', signal: AbortSignal.timeout(COLLECT_TIMEOUT_MS) });
+  const code = ((await answer.json()) as { code?: unknown }).code;
+  if (code !== 0) throw new Error(`/v1/admin/gc answered ${String(code)} (needs --expose-gc)`);
+}
+
+/**
+ * Collects garbage on every server thread, waits for the shards' next Stats (their heaps as
+ * /metrics shows them) and the freed pages, then reads process, heap and kernel memory.
+ */
 export async function serverSnapshot(pid: number, httpBase: string, connections: number):
   Promise<MemorySnapshot> {
+  await serverCollect(httpBase);
+  await sleep(AFTER_COLLECT_MS);
   const memory = procMemory(pid);
   if (memory === null) throw new Error('server memory unreadable (/proc)');
   const metrics = await metricsRead(httpBase);

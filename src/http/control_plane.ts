@@ -135,5 +135,13 @@ export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): v
     reply.json(done ? '200 OK' : '400 Bad Request', { code: done ? 0 : 251 });
   });
 
+  // Bench hook: benches measuring memory per connection collect garbage first (dev mode, and
+  // the server must run with --expose-gc, else 254).
+  app.post('/v1/admin/gc', (res) => {
+    const reply = replyOf(res);
+    if (!deps.devMode) return reply.json('403 Forbidden', { code: 248, message: 'dev mode only' });
+    void deps.supervisor.collect().then((code) => reply.json('200 OK', { code }));
+  });
+
   app.any('/*', (res) => replyOf(res).json('404 Not Found', { code: 253, message: 'not found' }));
 }

@@ -31,6 +31,7 @@ import { commandHandle } from '../features/commands.js';
 import { profileEnsureWrite } from '../features/user_profiles.js';
 import { pushToLocalUsers } from './replies.js';
 import { LoopStats } from './loop_stats.js';
+import { gcRun } from '../runtime/gc_hook.js';
 
 /** The id lease runs this far ahead of issued ids, so a crash never reissues (ms). */
 const ID_LEASE_AHEAD_MS = 5_000;
@@ -180,6 +181,9 @@ export class Shard {
         setImmediate(() => {
           throw new Error('crash requested by the supervisor (dev-mode chaos hook)');
         });
+        return;
+      case 'Collect':
+        this.report({ type: 'Collected', requestId: message.requestId, code: gcRun() });
         return;
       default:
         return assertNever(message);
