@@ -18,7 +18,8 @@ const FIGURES = [
   // connections
   'connectsPerSec', 'perConnection.rssBytes', 'perConnection.rssAnonBytes',
   'perConnection.heapBytes', 'overall.rssBytes', 'overall.rssAnonBytes', 'overall.heapBytes',
-  'firstRound.rssBytes', 'firstRound.heapBytes', 'kernel.slabBytesPerSocket', 'kernel.allSlabBytesPerSocket',
+  'firstRound.rssBytes', 'firstRound.heapBytes', 'kernel.slabBytesPerSocket',
+  'kernel.allSlabBytesPerSocket',
   'hold.server.cpuPercent', 'hold.baselineCpuPercent', 'hold.serverCpuUsPerConnectionSec',
   'hold.loopLagP99MsMedian', 'hold.loopLagP99MsMax', 'hold.loopLagMaxMs',
   'hold.generatorCpuPercent', 'hold.otherCpuPercent', 'extrapolation.bytesPerConnection',

@@ -266,7 +266,8 @@ export class Supervisor {
     if (main !== 0) return main;
     const answers = await Promise.all(this.slots.map((_, shard) =>
       this.request(shard, (requestId) => ({ type: 'Collect', requestId }))));
-    const codes = answers.map((a) => (a?.type === 'Collected' ? a.code : ErrorCode.SHARD_UNAVAILABLE));
+    const codes = answers.map((a) =>
+      (a?.type === 'Collected' ? a.code : ErrorCode.SHARD_UNAVAILABLE));
     return codes.find((code) => code !== 0) ?? 0;
   }
 

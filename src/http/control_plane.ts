@@ -75,8 +75,8 @@ export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): v
     const lines: string[] = [];
     lines.push('# TYPE magpie_sessions gauge', '# TYPE magpie_actors gauge', '# TYPE magpie_outbox_pending gauge');
     // Lag and heap cover each shard's last one-second Stats interval.
-    lines.push('# TYPE magpie_event_loop_lag_p99_ms gauge', '# TYPE magpie_event_loop_lag_max_ms gauge');
-    lines.push('# TYPE magpie_heap_used_bytes gauge');
+    lines.push('# TYPE magpie_event_loop_lag_p99_ms gauge');
+    lines.push('# TYPE magpie_event_loop_lag_max_ms gauge', '# TYPE magpie_heap_used_bytes gauge');
     deps.supervisor.stats.forEach((stats, shard) => {
       lines.push(`magpie_sessions{shard="${shard}"} ${stats.sessions}`);
       lines.push(`magpie_actors{shard="${shard}"} ${stats.actors}`);
