@@ -64,7 +64,7 @@ const options = cliParse(ABOUT, {
   warmup: { help: 'idle settling after the ramp, before the measured hold', default: 5_000,
     arg: 'ms' },
   generators: { help: `load-generator processes (max ${GENERATORS_MAX})`, default: 4 },
-  'connects-in-flight': { help: 'connects in progress per generator', default: 64 },
+  'in-flight': { help: 'connects in progress per generator', default: 64 },
   heartbeat: { help: "'ws' (ping control frames to WS) or 'native' (PING frames to all)",
     default: 'ws' },
   'heartbeat-ms': { help: 'heartbeat period per connection', default: 25_000, arg: 'ms' },
@@ -108,7 +108,7 @@ function optionsCheck(): void {
   cliIntegerCheck('time', options.time, 1_000, HOLD_MS_MAX);
   cliIntegerCheck('warmup', options.warmup, 0, HOLD_MS_MAX);
   cliIntegerCheck('generators', options.generators, 1, GENERATORS_MAX);
-  cliIntegerCheck('connects-in-flight', options['connects-in-flight'], 1, CONNECTS_IN_FLIGHT_MAX);
+  cliIntegerCheck('in-flight', options['in-flight'], 1, CONNECTS_IN_FLIGHT_MAX);
   cliIntegerCheck('shards', options.shards, 1, SHARDS_MAX);
   cliIntegerCheck('settle', options.settle, 0, SETTLE_MS_MAX);
   if (options.heartbeat !== 'ws' && options.heartbeat !== 'native') {
@@ -217,7 +217,7 @@ async function rampStep(server: BenchServer, children: readonly Child[],
     await Promise.all(children.map((child, g) => child.setup({
       host: '127.0.0.1', localAddress: `127.0.0.${2 + g}`,
       users: step.filter((_, index) => index % children.length === g),
-      connectsInFlight: options['connects-in-flight'],
+      connectsInFlight: options['in-flight'],
       heartbeat: options.heartbeat as Heartbeat, heartbeatMs: options['heartbeat-ms'],
     })));
   } finally {
