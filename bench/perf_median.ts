@@ -15,6 +15,15 @@ const FIGURES = [
   'commit.p50Ms', 'commit.p99Ms', 'server.cpuPercent', 'server.rssMiB', 'generatorCpuPercent',
   'boxCpuPercent', 'otherCpuPercent', 'serverCpuUsPerMsg', 'generatorCpuUsPerMsg', 'cpuUsPerPut',
   'errors', 'undelivered',
+  // connections
+  'connectsPerSec', 'perConnection.rssBytes', 'perConnection.rssAnonBytes',
+  'perConnection.heapBytes', 'overall.rssBytes', 'overall.rssAnonBytes', 'overall.heapBytes',
+  'firstRound.rssBytes', 'firstRound.heapBytes', 'kernel.slabBytesPerSocket',
+  'kernel.allSlabBytesPerSocket',
+  'hold.server.cpuPercent', 'hold.baselineCpuPercent', 'hold.serverCpuUsPerConnectionSec',
+  'hold.loopLagP99MsMedian', 'hold.loopLagP99MsMax', 'hold.loopLagMaxMs',
+  'hold.generatorCpuPercent', 'hold.otherCpuPercent', 'extrapolation.bytesPerConnection',
+  'generatorRssBytes',
 ] as const;
 
 type Json = Record<string, unknown>;

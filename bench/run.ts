@@ -30,6 +30,35 @@ interface Step {
   readonly args: readonly string[];
 }
 
+// --- connections (issue 3, scenario 1): its step and summary rows, kept in one block. ---
+/** Idle connections in the quick suite: enough to see bytes per connection above the noise
+ * of V8 resizing its heaps (~10-25 MiB), few enough for ~2 minutes with 12 s settles (the
+ * default 25 s settles of the full run are steadier). */
+const QUICK_CONNECTIONS = 3_000;
+const CONNECTIONS_STEP: Step = { name: 'connections', script: 'connections.js',
+  args: ['--connections', String(QUICK_CONNECTIONS), '--time', '10000', '--warmup', '2000',
+    '--settle', '12000'] };
+
+function connectionsRows(all: Readonly<Record<string, Json[]>>): Row[] {
+  const r = all[CONNECTIONS_STEP.name]?.[0];
+  if (r === undefined) return [];
+  const per = r['perConnection'] as Json | undefined;
+  const kernel = r['kernel'] as Json | undefined;
+  const hold = r['hold'] as Json | undefined;
+  return [
+    { scenario: `connections: ${String(r['case'])}`,
+      result: `server rss ${num(per, 'rssBytes')} B/conn (V8 heap ${num(per, 'heapBytes')})`,
+      ratio: `+ kernel ${num(kernel, 'slabBytesPerSocket')} B/socket` },
+    { scenario: '  connect rate (WS and TCP steps together)',
+      result: `${rateText(num(r, 'connectsPerSec'))} connections/s`, ratio: '' },
+    { scenario: '  idle hold: server CPU, loop lag p99',
+      result: `${num(hold?.['server'] as Json | undefined, 'cpuPercent')}% ` +
+        `(${num(hold, 'baselineCpuPercent')}% with none), ${num(hold, 'loopLagP99MsMedian')} ms`,
+      ratio: `closed ${num(hold, 'closed')}` },
+  ];
+}
+// --- end of the connections block ---
+
 const STEPS: readonly Step[] = [
   { name: 'micro_codec', script: 'micro_codec.js', args: ['--time', '500', '--warmup', '100'] },
   { name: 'micro_snowflake', script: 'micro_snowflake.js',
@@ -43,6 +72,7 @@ const STEPS: readonly Step[] = [
   { name: 'one_to_one open', script: 'one_to_one.js',
     args: ['--open-loop', '--rate', String(OPEN_LOOP_RATE_PER_SEC), '--time', '10000',
       '--warmup', '2000'] },
+  CONNECTIONS_STEP,
 ];
 
 type Json = Record<string, unknown>;
@@ -151,6 +181,7 @@ function rowsBuild(all: Readonly<Record<string, Json[]>>): { rows: Row[]; ratios
   rows.push({ scenario: `1:1 ${String(open?.['case'])}`,
     result: `ack ${latencyText(open, 'ack')}`, ratio: '' });
   rows.push({ scenario: '', result: `deliver ${latencyText(open, 'deliver')}`, ratio: '' });
+  rows.push(...connectionsRows(all));
   return { rows, ratios };
 }
 

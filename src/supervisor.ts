@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import type { TokenKeys } from './auth/signed_token.js';
 import type { Config } from './config.js';
 import { ErrorCode } from './errors.js';
+import { gcRun } from './runtime/gc_hook.js';
 import { SHARD_RESTARTS_PER_MINUTE_MAX, SHUTDOWN_DRAIN_MS } from './limits.js';
-import type { FromShard, ShardBoot, ShardPorts, ToShard } from './router/control.js';
+import type { FromShard, ShardBoot, ShardPorts, ShardStats, ToShard } from './router/control.js';
 
 /** A port that was free a moment ago (for port-0 configs: tests and side-by-side runs). */
 function freePort(host: string): Promise<number> {
@@ -32,10 +33,15 @@ interface ShardSlot {
   ports: ShardPorts | undefined;
   /** Ports of the last run: a restarted shard binds the same ones, so clients find it again. */
   lastPorts: ShardPorts | undefined;
-  stats: { sessions: number; actors: number; outboxPending: number };
+  stats: ShardStats;
   restarts: number[];
   stopping: boolean;
 }
+
+/** Until a shard's first Stats report. */
+const STATS_NONE: ShardStats = {
+  sessions: 0, actors: 0, outboxPending: 0, loopLagP99Ms: 0, loopLagMaxMs: 0, heapUsedBytes: 0,
+};
 
 type Pending = { resolve: (message: FromShard) => void; timer: NodeJS.Timeout };
 
@@ -62,7 +68,7 @@ export class Supervisor {
       worker: undefined,
       ports: undefined,
       lastPorts: undefined,
-      stats: { sessions: 0, actors: 0, outboxPending: 0 },
+      stats: STATS_NONE,
       restarts: [],
       stopping: false,
     }));
@@ -197,7 +203,8 @@ export class Supervisor {
         return;
       case 'SessionIssued':
       case 'SessionRevoked':
-      case 'UserBanned': {
+      case 'UserBanned':
+      case 'Collected': {
         const pending = this.pending.get(message.requestId);
         if (pending === undefined) return;
         this.pending.delete(message.requestId);
@@ -249,6 +256,19 @@ export class Supervisor {
   async userBan(shard: number, uid: string, banned: boolean): Promise<number> {
     const answer = await this.request(shard, (requestId) => ({ type: 'UserBan', requestId, uid, banned }));
     return answer?.type === 'UserBanned' ? answer.code : ErrorCode.SHARD_UNAVAILABLE;
+  }
+
+  /** Dev-mode bench hook: a full GC on the main thread, then on every shard. Resolves 0, or
+   * the first failure (NOT_IMPLEMENTED without --expose-gc, SHARD_UNAVAILABLE). */
+  async collect(): Promise<number> {
+    if (!this.config.devMode) return ErrorCode.NO_RIGHT;
+    const main = gcRun();
+    if (main !== 0) return main;
+    const answers = await Promise.all(this.slots.map((_, shard) =>
+      this.request(shard, (requestId) => ({ type: 'Collect', requestId }))));
+    const codes = answers.map((a) =>
+      (a?.type === 'Collected' ? a.code : ErrorCode.SHARD_UNAVAILABLE));
+    return codes.find((code) => code !== 0) ?? 0;
   }
 
   /** Dev-mode chaos hook: make a shard throw. */

@@ -9,7 +9,7 @@ import { bodyEncode } from '../../src/protocol/body_codec.js';
 import type { Frame } from '../../src/protocol/frame.js';
 import { FrameReader, frameDecodeOne, frameEncode } from '../../src/protocol/native_frame.js';
 import { Signal, SubSignal } from '../../src/protocol/signals.js';
-import { WsFrameReader, wsClientFrame, wsOpen } from './ws_wire.js';
+import { WsFrameReader, localAddressOption, wsClientFrame, wsOpen } from './ws_wire.js';
 import { TurnCork } from '../../src/transport/turn_cork.js';
 
 export type LinkTransport = 'tcp' | 'ws';
@@ -35,15 +35,16 @@ export class NativeLink {
 
   /** Opens the connection (no CONNECT yet). */
   static async open(transport: LinkTransport, host: string, port: number,
-    timeoutMs: number): Promise<NativeLink> {
+    timeoutMs: number, localAddress?: string): Promise<NativeLink> {
     if (transport === 'ws') {
-      const { socket, rest } = await wsOpen(host, port, timeoutMs);
+      const { socket, rest } = await wsOpen(host, port, timeoutMs, localAddress);
       const link = new NativeLink(transport, socket);
       link.wsRead(rest);
       return link;
     }
     const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const opened = net.connect({ host, port, noDelay: true });
+      const opened = net.connect({ host, port, noDelay: true,
+        ...localAddressOption(localAddress) });
       const timer = setTimeout(() => {
         opened.destroy();
         reject(new Error(`tcp connect timed out (${timeoutMs} ms)`));

@@ -11,6 +11,8 @@ const UPGRADE_ANSWER_BYTES_MAX = 16 * 1024;
 const OPCODE_TEXT = 0x1;
 const OPCODE_BINARY = 0x2;
 const OPCODE_CLOSE = 0x8;
+/** A ping control frame: uWS answers it (pong) in C++ and resets the idle timer; no JS runs. */
+export const OPCODE_PING = 0x9;
 
 export interface WsOpened {
   readonly socket: net.Socket;
@@ -18,10 +20,14 @@ export interface WsOpened {
   readonly rest: Buffer;
 }
 
-/** Connects and upgrades; rejects on refusal, a non-101 answer or after timeoutMs. */
-export function wsOpen(host: string, port: number, timeoutMs: number): Promise<WsOpened> {
+/**
+ * Connects (from `localAddress` when given: one source address has only so many ports) and
+ * upgrades; rejects on refusal, a non-101 answer or after timeoutMs.
+ */
+export function wsOpen(host: string, port: number, timeoutMs: number,
+  localAddress?: string): Promise<WsOpened> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port, noDelay: true });
+    const socket = net.connect({ host, port, noDelay: true, ...localAddressOption(localAddress) });
     let answer = Buffer.alloc(0);
     const fail = (err: Error): void => {
       clearTimeout(timer);
@@ -57,6 +63,12 @@ export function wsOpen(host: string, port: number, timeoutMs: number): Promise<W
       );
     });
   });
+}
+
+/** net.connect's option for a source address; none when not given. */
+export function localAddressOption(localAddress: string | undefined):
+  { localAddress?: string } {
+  return localAddress === undefined ? {} : { localAddress };
 }
 
 /** Bytes of the client frame header for a payload of `length` bytes. */

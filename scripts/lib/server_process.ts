@@ -168,6 +168,8 @@ export interface BenchServer {
   output(): string;
   /** SIGTERM (drain), SIGKILL after the grace; removes the data dir. Resolves the code. */
   stop(): Promise<number | null>;
+  /** Stops (drain) and starts again on the same data: a fresh process, new ports and pid. */
+  restart(): Promise<void>;
 }
 
 export interface BenchServerOptions {
@@ -195,9 +197,16 @@ export async function benchServerStart(options: BenchServerOptions): Promise<Ben
   };
   process.once('exit', orphanKill);
   return {
-    pid: server.ports.pid,
-    ports: server.ports,
-    httpBase: server.httpBase,
+    // Getters: a restart changes the pid and the ports.
+    get pid() {
+      return server.ports.pid;
+    },
+    get ports() {
+      return server.ports;
+    },
+    get httpBase() {
+      return server.httpBase;
+    },
     dataDir,
     output: () => server.output,
     async stop() {
@@ -205,6 +214,11 @@ export async function benchServerStart(options: BenchServerOptions): Promise<Ben
       process.removeListener('exit', orphanKill);
       server.cleanup();
       return code;
+    },
+    async restart() {
+      const code = await server.stop();
+      if (code !== 0) throw new Error(`server exited with ${code} on restart:\n${server.output}`);
+      await server.restart();
     },
   };
 }

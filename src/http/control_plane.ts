@@ -74,10 +74,16 @@ export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): v
   app.get('/metrics', (res) => {
     const lines: string[] = [];
     lines.push('# TYPE magpie_sessions gauge', '# TYPE magpie_actors gauge', '# TYPE magpie_outbox_pending gauge');
+    // Lag and heap cover each shard's last one-second Stats interval.
+    lines.push('# TYPE magpie_event_loop_lag_p99_ms gauge');
+    lines.push('# TYPE magpie_event_loop_lag_max_ms gauge', '# TYPE magpie_heap_used_bytes gauge');
     deps.supervisor.stats.forEach((stats, shard) => {
       lines.push(`magpie_sessions{shard="${shard}"} ${stats.sessions}`);
       lines.push(`magpie_actors{shard="${shard}"} ${stats.actors}`);
       lines.push(`magpie_outbox_pending{shard="${shard}"} ${stats.outboxPending}`);
+      lines.push(`magpie_event_loop_lag_p99_ms{shard="${shard}"} ${stats.loopLagP99Ms}`);
+      lines.push(`magpie_event_loop_lag_max_ms{shard="${shard}"} ${stats.loopLagMaxMs}`);
+      lines.push(`magpie_heap_used_bytes{shard="${shard}"} ${stats.heapUsedBytes}`);
     });
     res.cork(() => {
       for (const [name, value] of CORS_HEADERS) res.writeHeader(name, value);
@@ -127,6 +133,14 @@ export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): v
     if (!deps.devMode) return reply.json('403 Forbidden', { code: 248, message: 'dev mode only' });
     const done = Number.isInteger(shard) && deps.supervisor.crash(shard);
     reply.json(done ? '200 OK' : '400 Bad Request', { code: done ? 0 : 251 });
+  });
+
+  // Bench hook: benches measuring memory per connection collect garbage first (dev mode, and
+  // the server must run with --expose-gc, else 254).
+  app.post('/v1/admin/gc', (res) => {
+    const reply = replyOf(res);
+    if (!deps.devMode) return reply.json('403 Forbidden', { code: 248, message: 'dev mode only' });
+    void deps.supervisor.collect().then((code) => reply.json('200 OK', { code }));
   });
 
   app.any('/*', (res) => replyOf(res).json('404 Not Found', { code: 253, message: 'not found' }));

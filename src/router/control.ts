@@ -21,7 +21,9 @@ export type ToShard =
   /** Stop accepting, tell clients to reconnect elsewhere, settle commits, then report Stopped. */
   | { readonly type: 'Drain' }
   /** Test and chaos hook (dev mode only): throw from inside the shard. */
-  | { readonly type: 'Crash' };
+  | { readonly type: 'Crash' }
+  /** Bench hook (dev mode only): a full garbage collection, so heap figures are live data. */
+  | { readonly type: 'Collect'; readonly requestId: number };
 
 export interface ShardPorts {
   readonly wsPort: number;
@@ -31,12 +33,24 @@ export interface ShardPorts {
   readonly publicTcpPort: number;
 }
 
+/** A shard's report to the supervisor every second; lag and heap cover the last second. */
+export interface ShardStats {
+  readonly sessions: number;
+  readonly actors: number;
+  readonly outboxPending: number;
+  readonly loopLagP99Ms: number;
+  readonly loopLagMaxMs: number;
+  readonly heapUsedBytes: number;
+}
+
 export type FromShard =
   | ({ readonly type: 'Listening' } & ShardPorts)
   | { readonly type: 'SessionIssued'; readonly requestId: number; readonly code: number; readonly secret: string }
   | { readonly type: 'SessionRevoked'; readonly requestId: number; readonly code: number }
   | { readonly type: 'UserBanned'; readonly requestId: number; readonly code: number }
-  | { readonly type: 'Stats'; readonly sessions: number; readonly actors: number; readonly outboxPending: number }
+  /** code 0, or NOT_IMPLEMENTED when the process runs without --expose-gc. */
+  | { readonly type: 'Collected'; readonly requestId: number; readonly code: number }
+  | ({ readonly type: 'Stats' } & ShardStats)
   | { readonly type: 'Stopped' };
 
 export interface GroupLimits {

@@ -31,6 +31,8 @@ import { commandHandle } from '../features/commands.js';
 import { groupTableOf } from '../features/group_store.js';
 import { profileEnsureWrite } from '../features/user_profiles.js';
 import { pushToLocalUsers } from './replies.js';
+import { LoopStats } from './loop_stats.js';
+import { gcRun } from '../runtime/gc_hook.js';
 
 /** The id lease runs this far ahead of issued ids, so a crash never reissues (ms). */
 const ID_LEASE_AHEAD_MS = 5_000;
@@ -44,6 +46,7 @@ export class Shard {
   private readonly ws: WsEdge;
   private readonly tcpServers: net.Server[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly loopStats = new LoopStats();
   private idLeaseMs: number;
 
   constructor(
@@ -135,6 +138,7 @@ export class Shard {
       sessions: this.router.sessionCount,
       actors: this.router.users.size,
       outboxPending: this.services.outbox.pendingCount,
+      ...this.loopStats.sample(),
     });
   }
 
@@ -186,6 +190,9 @@ export class Shard {
         setImmediate(() => {
           throw new Error('crash requested by the supervisor (dev-mode chaos hook)');
         });
+        return;
+      case 'Collect':
+        this.report({ type: 'Collected', requestId: message.requestId, code: gcRun() });
         return;
       default:
         return assertNever(message);
@@ -245,6 +252,7 @@ export class Shard {
   /** Release native handles; must run before the worker thread ends (DESIGN.md §3). */
   closeNow(): void {
     for (const timer of this.timers) clearInterval(timer);
+    this.loopStats.stop();
     this.services.outbox.close();
     wsEdgeClose(this.ws);
     for (const server of this.tcpServers) server.close();
