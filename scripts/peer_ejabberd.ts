@@ -69,12 +69,12 @@ async function registered(): Promise<void> {
 switch (command) {
   case 'setup':
     ejabberdInstall(ejabberd.log);
-    ejabberd.log(`ejabberd pid ${await ejabberdStart(ejabberd)}`);
+    ejabberd.log(`ejabberd pid ${(await ejabberdStart(ejabberd)).pid}`);
     await registered();
     break;
   case 'start':
     ejabberdInstall(ejabberd.log);
-    ejabberd.log(`ejabberd pid ${await ejabberdStart(ejabberd)}`);
+    ejabberd.log(`ejabberd pid ${(await ejabberdStart(ejabberd)).pid}`);
     break;
   case 'register':
     await registered();

@@ -70,7 +70,9 @@ export function ejabberdInstall(log: (line: string) => void): void {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const apt = (args: string[]): number | null => {
     log(`apt-get ${args.join(' ')}`);
-    return spawnSync('apt-get', args, { env, stdio: 'inherit', timeout: APT_TIMEOUT_MS }).status;
+    // apt's output goes to stderr: a bench's stdout holds only its result lines.
+    return spawnSync('apt-get', args, { env, stdio: ['ignore', 2, 2], timeout: APT_TIMEOUT_MS })
+      .status;
   };
   if (apt(['install', '-y', 'ejabberd']) !== 0) {
     apt(['update']);
@@ -163,11 +165,19 @@ async function apiStatusOk(): Promise<boolean> {
   }
 }
 
-/** Starts the node (fresh spool) unless it runs with this config; resolves its beam pid. */
-export async function ejabberdStart(options: EjabberdOptions): Promise<number> {
+export interface EjabberdStarted {
+  /** The node's beam.smp. */
+  readonly pid: number;
+  /** False when a node with this config was running already: the caller did not start it and
+   * should leave it running. */
+  readonly started: boolean;
+}
+
+/** Starts the node (fresh spool) unless it runs with this config. */
+export async function ejabberdStart(options: EjabberdOptions): Promise<EjabberdStarted> {
   const changed = ejabberdConfigure(options);
   const running = ejabberdPid();
-  if (running !== null && !changed && await apiStatusOk()) return running;
+  if (running !== null && !changed && await apiStatusOk()) return { pid: running, started: false };
   if (running !== null) await ejabberdStop(options);
   const dirs = dirsOf(options.dir);
   // A fresh mnesia each start: no users or offline queues left from an earlier run.
@@ -180,7 +190,9 @@ export async function ejabberdStart(options: EjabberdOptions): Promise<number> {
   const end = performance.now() + START_TIMEOUT_MS;
   while (performance.now() < end) {
     const pid = ejabberdPid();
-    if (pid !== null && await portOpen(EJABBERD_C2S_PORT) && await apiStatusOk()) return pid;
+    if (pid !== null && await portOpen(EJABBERD_C2S_PORT) && await apiStatusOk()) {
+      return { pid, started: true };
+    }
     await sleep(POLL_MS);
   }
   throw new Error(`ejabberd did not answer within ${START_TIMEOUT_MS} ms; see ${dirs.logs}`);
