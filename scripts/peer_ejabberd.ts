@@ -80,7 +80,7 @@ switch (command) {
     await registered();
     break;
   case 'stop':
-    await ejabberdStop(ejabberd);
+    ejabberdStop(ejabberd);
     break;
   case 'status':
     process.stdout.write(`${ejabberdPid() ?? 'stopped'}\n`);
