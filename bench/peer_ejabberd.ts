@@ -300,6 +300,46 @@ function ratioText(r: PeerRatio): string {
     `p99 ${r.p99Ratio}× (${msText(r.magpie.p99Ms)} vs ${msText(r.ejabberd.p99Ms)} ms)`;
 }
 
+/** Until released, the process's exit (after SIGINT or SIGTERM too: bench/lib/children.ts
+ * exits on them) stops our node; a `finally` does not run when a signal ends the process. */
+function exitStopping(ejabberd: EjabberdOptions): () => void {
+  const onExit = (): void => ejabberdStop(ejabberd);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    progress(BENCH, `${signal}: stopping ejabberd before exiting`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.removeListener('exit', onExit);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
+}
+
+/** Starts ejabberd (unless one with this config runs), registers the users, runs its cases,
+ * and stops it again if this run started it (a node found running is left as found). */
+async function ejabberdSession(ejabberd: EjabberdOptions): Promise<PeerResult[]> {
+  let leaveRunning: boolean = options.keep;
+  const exitRelease = leaveRunning ? () => undefined : exitStopping(ejabberd);
+  try {
+    const node = await ejabberdStart(ejabberd);
+    if (!node.started) {
+      leaveRunning = true;
+      exitRelease();
+      progress(BENCH, `ejabberd already running (pid ${node.pid}): using it, leaving it running`);
+    }
+    await ejabberdRegister(options.pairs * 2);
+    progress(BENCH, `ejabberd pid ${node.pid}, ${options.pairs * 2} users registered`);
+    return await ejabberdRun(node.pid);
+  } finally {
+    exitRelease();
+    // Also after a failed start: a node that came up late is still ours to stop.
+    if (!leaveRunning) ejabberdStop(ejabberd);
+  }
+}
+
 async function main(): Promise<void> {
   optionsCheck();
   const servers = serversParse();
@@ -307,20 +347,12 @@ async function main(): Promise<void> {
     `${schedulerFlags ?? 'default'}\n`);
   const ejabberd: EjabberdOptions = { dir: options.dir, schedulerFlags,
     log: (line) => progress(BENCH, line) };
+  // Install first so a box where ejabberd cannot be installed fails before any measuring; the
+  // node starts only after Magpie's cases, so it takes no CPU from them.
+  if (servers.includes('ejabberd')) ejabberdInstall(ejabberd.log);
   let results: PeerResult[] = [];
-  try {
-    let ejabberdPid: number | null = null;
-    if (servers.includes('ejabberd')) {
-      ejabberdInstall(ejabberd.log);
-      ejabberdPid = await ejabberdStart(ejabberd);
-      await ejabberdRegister(options.pairs * 2);
-      progress(BENCH, `ejabberd pid ${ejabberdPid}, ${options.pairs * 2} users registered`);
-    }
-    if (servers.includes('magpie')) results = results.concat(await magpieRun());
-    if (ejabberdPid !== null) results = results.concat(await ejabberdRun(ejabberdPid));
-  } finally {
-    if (servers.includes('ejabberd') && !options.keep) await ejabberdStop(ejabberd);
-  }
+  if (servers.includes('magpie')) results = results.concat(await magpieRun());
+  if (servers.includes('ejabberd')) results = results.concat(await ejabberdSession(ejabberd));
   const compared = ratios(results);
   for (const r of compared) process.stdout.write(`${ratioText(r)}\n${JSON.stringify(r)}\n`);
   const settings = servers.includes('ejabberd') ? ejabberdSettings(schedulerFlags) : null;

@@ -1,6 +1,8 @@
 // Medians for PERF.md: reads bench result files (bench/results/*.json), groups the cases by
 // bench and case name, and prints the median (and the range) of each headline figure over the
-// runs given. PERF.md rows quote medians of at least three runs.
+// runs given. PERF.md rows quote medians of at least three runs. Results that name a `server`
+// (peer_ejabberd) are grouped per server, and its per-run ratios count only when neither side
+// of that run was disturbed.
 
 import fs from 'node:fs';
 import { cliParse } from './lib/cli.js';
@@ -14,7 +16,7 @@ const FIGURES = [
   'ack.p50Ms', 'ack.p99Ms', 'ack.p999Ms', 'deliver.p50Ms', 'deliver.p99Ms', 'deliver.p999Ms',
   'commit.p50Ms', 'commit.p99Ms', 'server.cpuPercent', 'server.rssMiB', 'generatorCpuPercent',
   'boxCpuPercent', 'otherCpuPercent', 'serverCpuUsPerMsg', 'generatorCpuUsPerMsg', 'cpuUsPerPut',
-  'errors', 'undelivered',
+  'errors', 'undelivered', 'serverProcess.cpuPercent', 'deliveredRatio', 'p99Ratio',
   // connections
   'connectsPerSec', 'perConnection.rssBytes', 'perConnection.rssAnonBytes',
   'perConnection.heapBytes', 'overall.rssBytes', 'overall.rssAnonBytes', 'overall.heapBytes',
@@ -46,13 +48,24 @@ function isRecord(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Case results in a file: an array, { results: [...] }, or run.ts's { steps: { … } }. */
+/** Case results in a file: an array, { results: [...], ratios?: [...] }, or run.ts's
+ * { steps: { … } }. */
 function casesOf(value: unknown): Json[] {
   if (Array.isArray(value)) return value.filter(isRecord).filter((r) => 'case' in r);
   if (!isRecord(value)) return [];
-  if (Array.isArray(value['results'])) return casesOf(value['results']);
+  if (Array.isArray(value['results'])) {
+    const results = casesOf(value['results']);
+    return results.concat(ratiosOf(value['ratios'], results));
+  }
   if (isRecord(value['steps'])) return Object.values(value['steps']).flatMap(casesOf);
   return [];
+}
+
+/** A peer run's ratios, less those whose cases were disturbed on either server. */
+function ratiosOf(value: unknown, results: readonly Json[]): Json[] {
+  if (!Array.isArray(value)) return [];
+  const spoilt = new Set(results.filter(disturbed).map((r) => r['case']));
+  return casesOf(value).filter((ratio) => !spoilt.has(ratio['case']));
 }
 
 /** Per-operation CPU, derived for result files written before the benches reported it. */
@@ -84,7 +97,8 @@ const groups = new Map<string, Json[]>();
 const dropped = new Map<string, number>();
 for (const file of files) {
   for (const result of casesOf(JSON.parse(fs.readFileSync(file, 'utf8')))) {
-    const key = `${String(result['bench'])} | ${String(result['case'])}`;
+    const server = typeof result['server'] === 'string' ? ` | ${result['server']}` : '';
+    const key = `${String(result['bench'])}${server} | ${String(result['case'])}`;
     if (disturbed(result)) dropped.set(key, (dropped.get(key) ?? 0) + 1);
     else groups.set(key, [...(groups.get(key) ?? []), result]);
   }
@@ -105,7 +119,7 @@ for (const [key, results] of groups) {
   process.stdout.write(`${key}  (${results.length} runs, ${disturbedRuns} disturbed dropped)\n`);
   for (const [path, f] of Object.entries(figures)) {
     const { median: m, min, max } = f as { median: number; min: number; max: number };
-    process.stdout.write(`  ${path.padEnd(20)} ${String(m).padStart(10)}   (${min} … ${max})\n`);
+    process.stdout.write(`  ${path.padEnd(24)} ${String(m).padStart(10)}   (${min} … ${max})\n`);
   }
 }
 if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

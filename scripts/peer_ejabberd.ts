@@ -69,18 +69,18 @@ async function registered(): Promise<void> {
 switch (command) {
   case 'setup':
     ejabberdInstall(ejabberd.log);
-    ejabberd.log(`ejabberd pid ${await ejabberdStart(ejabberd)}`);
+    ejabberd.log(`ejabberd pid ${(await ejabberdStart(ejabberd)).pid}`);
     await registered();
     break;
   case 'start':
     ejabberdInstall(ejabberd.log);
-    ejabberd.log(`ejabberd pid ${await ejabberdStart(ejabberd)}`);
+    ejabberd.log(`ejabberd pid ${(await ejabberdStart(ejabberd)).pid}`);
     break;
   case 'register':
     await registered();
     break;
   case 'stop':
-    await ejabberdStop(ejabberd);
+    ejabberdStop(ejabberd);
     break;
   case 'status':
     process.stdout.write(`${ejabberdPid() ?? 'stopped'}\n`);

@@ -24,6 +24,8 @@ const CTL_TIMEOUT_MS = 60_000;
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
 const POLL_MS = 200;
+/** How long a stopped node may stay listed in epmd before epmd is left running. */
+const EPMD_DEREGISTER_MS = 5_000;
 /** Registrations in flight at once (PEERS.md: ~1,300–1,800 users/s with 32). */
 export const REGISTER_CONCURRENCY = 32;
 export const EJABBERD_USERS_MAX = 20_000;
@@ -70,7 +72,9 @@ export function ejabberdInstall(log: (line: string) => void): void {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const apt = (args: string[]): number | null => {
     log(`apt-get ${args.join(' ')}`);
-    return spawnSync('apt-get', args, { env, stdio: 'inherit', timeout: APT_TIMEOUT_MS }).status;
+    // apt's output goes to stderr: a bench's stdout holds only its result lines.
+    return spawnSync('apt-get', args, { env, stdio: ['ignore', 2, 2], timeout: APT_TIMEOUT_MS })
+      .status;
   };
   if (apt(['install', '-y', 'ejabberd']) !== 0) {
     apt(['update']);
@@ -163,12 +167,20 @@ async function apiStatusOk(): Promise<boolean> {
   }
 }
 
-/** Starts the node (fresh spool) unless it runs with this config; resolves its beam pid. */
-export async function ejabberdStart(options: EjabberdOptions): Promise<number> {
+export interface EjabberdStarted {
+  /** The node's beam.smp. */
+  readonly pid: number;
+  /** False when a node with this config was running already: the caller did not start it and
+   * should leave it running. */
+  readonly started: boolean;
+}
+
+/** Starts the node (fresh spool) unless it runs with this config. */
+export async function ejabberdStart(options: EjabberdOptions): Promise<EjabberdStarted> {
   const changed = ejabberdConfigure(options);
   const running = ejabberdPid();
-  if (running !== null && !changed && await apiStatusOk()) return running;
-  if (running !== null) await ejabberdStop(options);
+  if (running !== null && !changed && await apiStatusOk()) return { pid: running, started: false };
+  if (running !== null) ejabberdStop(options);
   const dirs = dirsOf(options.dir);
   // A fresh mnesia each start: no users or offline queues left from an earlier run.
   fs.rmSync(dirs.spool, { recursive: true, force: true });
@@ -180,23 +192,51 @@ export async function ejabberdStart(options: EjabberdOptions): Promise<number> {
   const end = performance.now() + START_TIMEOUT_MS;
   while (performance.now() < end) {
     const pid = ejabberdPid();
-    if (pid !== null && await portOpen(EJABBERD_C2S_PORT) && await apiStatusOk()) return pid;
+    if (pid !== null && await portOpen(EJABBERD_C2S_PORT) && await apiStatusOk()) {
+      return { pid, started: true };
+    }
     await sleep(POLL_MS);
   }
   throw new Error(`ejabberd did not answer within ${START_TIMEOUT_MS} ms; see ${dirs.logs}`);
 }
 
-/** ejabberdctl stop, then SIGKILL our beam if it lingers; epmd goes when no node is left. */
-export async function ejabberdStop(options: EjabberdOptions): Promise<void> {
+/** Blocks the thread for `ms`: the stop must also work inside an 'exit' listener, where no
+ * timer or promise runs any more. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * ejabberdctl stop, then SIGKILL our beam if it lingers; epmd goes when no node is left.
+ * Synchronous so that a bench can call it from process.on('exit') after SIGINT or SIGTERM.
+ */
+export function ejabberdStop(options: EjabberdOptions): void {
   const pid = ejabberdPid();
   if (pid === null) return;
   options.log(`stopping ejabberd (pid ${pid})`);
-  await ctl(options, ['stop']);
+  const dirs = dirsOf(options.dir);
+  spawnSync(EJABBERDCTL, ['--config-dir', dirs.etc, '--spool', dirs.spool, '--logs', dirs.logs,
+    'stop'], { stdio: ['ignore', 2, 2], timeout: CTL_TIMEOUT_MS });
   const end = performance.now() + STOP_TIMEOUT_MS;
-  while (ejabberdPid() === pid && performance.now() < end) await sleep(POLL_MS);
+  while (ejabberdPid() === pid && performance.now() < end) sleepSync(POLL_MS);
   if (ejabberdPid() === pid) process.kill(pid, 'SIGKILL');
-  const names = spawnSync(EPMD, ['-names'], { encoding: 'utf8' });
-  if (names.status === 0 && !names.stdout.includes('name ')) spawnSync(EPMD, ['-kill']);
+  epmdStopIfIdle();
+}
+
+/** Kills epmd once no node is registered with it; it notices a dead node's closed socket a
+ * moment after the node exits, so this polls for up to EPMD_DEREGISTER_MS. */
+function epmdStopIfIdle(): void {
+  const end = performance.now() + EPMD_DEREGISTER_MS;
+  for (;;) {
+    const names = spawnSync(EPMD, ['-names'], { encoding: 'utf8', timeout: CTL_TIMEOUT_MS });
+    if (names.status !== 0) return; // not running
+    if (!names.stdout.includes('name ')) {
+      spawnSync(EPMD, ['-kill'], { stdio: 'ignore', timeout: CTL_TIMEOUT_MS });
+      return;
+    }
+    if (performance.now() >= end) return; // another node uses it: leave it
+    sleepSync(POLL_MS);
+  }
 }
 
 async function registerOne(index: number): Promise<void> {
