@@ -80,6 +80,17 @@ test('report rows: median and range, prediction only for runs after it, ratio to
   assert.equal(reportRows(groups, late)[0]?.prediction, '', 'a prediction after the runs');
 });
 
+test('report rows: a group whose runs were all disturbed shows them, flagged', () => {
+  const groups = runGroups([
+    run('http', 'login', '2026-01-01T00:00:01Z', { okPerSec: 2_000, otherCpuPercent: 110,
+      ratioToLimit: 0.1 }),
+  ], 25);
+  const [row] = reportRows(groups, predictionsParse(null));
+  assert.match(row?.result ?? '',
+    /^\*\*2\.00 k req\/s\*\*; 1 run, ALL DISTURBED \(other work on the box 110 %/);
+  assert.match(row?.ratioLimits ?? '', /^÷ uWS hello 10 %/);
+});
+
 test('report rows: 1:1 closed loop ÷ the echo and LMDB limits of the same commit only', () => {
   const at = '2026-01-01T00:00:00Z';
   const groups = runGroups([

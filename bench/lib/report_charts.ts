@@ -4,6 +4,8 @@
 // group's median, each bar through it the group's range. Pure: rendering is vega_svg.ts's.
 
 import { rangeOf } from './medians.js';
+import type { Json } from './medians.js';
+import { reportedRuns } from './report_groups.js';
 import type { RunGroup } from './report_groups.js';
 import { closedLoopRatios } from './report_rows.js';
 import type { ChartSpec } from './vega_svg.js';
@@ -22,6 +24,7 @@ const WIDTH_PX = 560;
 const HEIGHT_PX = 300;
 /** Case names are long (`closed w=8 pairs=50 ws raw ÷ uWS echo`): show them whole. */
 const LEGEND_LABEL_PX = 360;
+const HTTP_ORDER = ['limit', 'route', 'login'];
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** Commits in the order their first group ran. */
@@ -30,21 +33,34 @@ function commitOrder(groups: readonly RunGroup[]): string[] {
     .map((g) => g.commit))];
 }
 
-/** The newest group with undisturbed runs per key (groups come oldest first). */
+/**
+ * The newest group per key with undisturbed runs, or failing that the newest group at all (its
+ * points are then drawn from disturbed runs and labelled so). Groups come oldest first.
+ */
 function newestBy(groups: readonly RunGroup[], key: (g: RunGroup) => string): RunGroup[] {
-  const out = new Map<string, RunGroup>();
-  for (const group of groups) if (group.runs.length > 0) out.set(key(group), group);
-  return [...out.values()];
+  const quiet = new Map<string, RunGroup>();
+  const any = new Map<string, RunGroup>();
+  for (const group of groups) {
+    any.set(key(group), group);
+    if (group.runs.length > 0) quiet.set(key(group), group);
+  }
+  return [...any.keys()].map((k) => quiet.get(k) ?? any.get(k)!);
+}
+
+/** The runs a chart point stands for, and a label suffix when they were all disturbed. */
+function pointRuns(group: RunGroup): { runs: readonly Json[]; mark: string } {
+  const { runs, disturbed } = reportedRuns(group);
+  return { runs, mark: disturbed ? ' (all runs disturbed)' : '' };
 }
 
 function modeOf(group: RunGroup): string {
-  const mode = group.runs[0]?.['mode'];
+  const mode = reportedRuns(group).runs[0]?.['mode'];
   return typeof mode === 'string' ? mode : 'write';
 }
 
 /** Median points with min–max rules, x and color as given. */
 function rangeSpec(title: string, rows: Row[], x: Record<string, unknown>, yTitle: string,
-  logY: boolean): ChartSpec {
+  logY: boolean, joined = true): ChartSpec {
   const y = { field: 'median', type: 'quantitative', title: yTitle,
     scale: logY ? { type: 'log' } : { type: 'linear', zero: true } } as const;
   return {
@@ -53,7 +69,8 @@ function rangeSpec(title: string, rows: Row[], x: Record<string, unknown>, yTitl
       legend: { labelLimit: LEGEND_LABEL_PX } } },
     layer: [
       { mark: { type: 'rule' }, encoding: { y: { ...y, field: 'min' }, y2: { field: 'max' } } },
-      { mark: { type: 'line', point: true }, encoding: { y } },
+      { mark: joined ? { type: 'line', point: true } : { type: 'point', filled: true, size: 60 },
+        encoding: { y } },
     ],
   } as ChartSpec;
 }
@@ -96,16 +113,17 @@ function oneToOneRatios(groups: readonly RunGroup[]): Chart {
 
 function openLoopLatency(groups: readonly RunGroup[]): Chart {
   const open = groups.filter((g) => g.bench === 'one_to_one' && modeOf(g) === 'open' &&
-    typeof g.runs[0]?.['ratePerSec'] === 'number');
+    typeof reportedRuns(g).runs[0]?.['ratePerSec'] === 'number');
   const newest = newestBy(open, (g) => `${g.caseName}`);
   const rows: Row[] = [];
   for (const group of newest) {
-    const rate = Number(group.runs[0]?.['ratePerSec']);
+    const { runs, mark } = pointRuns(group);
+    const rate = Number(runs[0]?.['ratePerSec']);
     for (const kind of ['ack', 'deliver']) {
       for (const p of ['p50', 'p99', 'p999']) {
-        const range = rangeOf(group.runs, `${kind}.${p}Ms`);
+        const range = rangeOf(runs, `${kind}.${p}Ms`);
         if (range !== null) {
-          rows.push({ rate, series: `${kind} ${p}`, commit: group.commit, ...range });
+          rows.push({ rate, series: `${kind} ${p}${mark}`, commit: group.commit, ...range });
         }
       }
     }
@@ -119,13 +137,15 @@ function openLoopLatency(groups: readonly RunGroup[]): Chart {
 
 function groupFanout(groups: readonly RunGroup[]): Chart {
   const fanout = groups.filter((g) => g.bench === 'group_fanout' &&
-    typeof g.runs[0]?.['members'] === 'number');
-  const newest = newestBy(fanout, (g) => `${modeOf(g)} ${String(g.runs[0]?.['members'])}`);
+    typeof reportedRuns(g).runs[0]?.['members'] === 'number');
+  const newest = newestBy(fanout,
+    (g) => `${modeOf(g)} ${String(reportedRuns(g).runs[0]?.['members'])}`);
   const rows: Row[] = [];
   for (const group of newest) {
-    const range = rangeOf(group.runs, 'deliveriesPerSec');
+    const { runs, mark } = pointRuns(group);
+    const range = rangeOf(runs, 'deliveriesPerSec');
     if (range === null) continue;
-    rows.push({ members: Number(group.runs[0]?.['members']), series: `${modeOf(group)} mode`,
+    rows.push({ members: Number(runs[0]?.['members']), series: `${modeOf(group)} mode${mark}`,
       commit: group.commit, ...range });
   }
   const x = { field: 'members', type: 'quantitative', scale: { type: 'log' },
@@ -139,13 +159,20 @@ function httpCases(groups: readonly RunGroup[]): Chart {
   const newest = newestBy(groups.filter((g) => g.bench === 'http'), (g) => g.caseName);
   const rows: Row[] = [];
   for (const group of newest) {
-    const range = rangeOf(group.runs, 'okPerSec');
-    if (range !== null) rows.push({ case: group.caseName, series: group.commit, ...range });
+    const { runs, mark } = pointRuns(group);
+    const range = rangeOf(runs, 'okPerSec');
+    if (range !== null) {
+      rows.push({ case: group.caseName, series: `${group.commit}${mark}`, ...range });
+    }
   }
-  const x = { field: 'case', type: 'nominal', title: 'case (newest commit)' };
+  // The limit first, then the control plane's cases (the order the bench runs them).
+  const x = { field: 'case', type: 'nominal', title: 'case (newest commit)', sort: null,
+    axis: { labelAngle: 0, labelLimit: LEGEND_LABEL_PX } };
+  rows.sort((a, b) => HTTP_ORDER.indexOf(String(a['case']).split(' ')[0] ?? '') -
+    HTTP_ORDER.indexOf(String(b['case']).split(' ')[0] ?? ''));
   return { name: 'http', points: rows.length,
     spec: rangeSpec('HTTP control plane vs bare uWS hello-world: ok req/s (median, range)', rows,
-      x, 'ok req/s', true) };
+      x, 'ok req/s', true, false) };
 }
 
 /** Every chart the report draws, with its data. */

@@ -18,6 +18,8 @@ export interface RunGroup {
   readonly runs: readonly Json[];
   /** Runs dropped as disturbed (other CPU above the limit). */
   readonly dropped: number;
+  /** The dropped runs themselves: shown, flagged, when a group has nothing else. */
+  readonly disturbedRuns: readonly Json[];
   /** ISO time of the group's first run (disturbed ones included). */
   readonly firstAt: string;
 }
@@ -68,10 +70,20 @@ export function runGroups(cases: readonly Json[], otherMax: number): RunGroup[] 
     groups.push({
       bench: String(first['bench']), caseName: caseNameOf(first), commit: commitOf(first),
       dirty: all.some((r) => envOf(r)['dirty'] === true), machine: machineOf(first),
-      runs: kept, dropped: all.length - kept.length, firstAt: atOf(first),
+      runs: kept, dropped: all.length - kept.length,
+      disturbedRuns: all.filter((r) => !kept.includes(r)), firstAt: atOf(first),
     });
   }
   return groups;
+}
+
+/**
+ * The runs a row reports: the undisturbed ones, or when every run was disturbed, those (the row
+ * then says so: its figures are not comparable with quiet runs, its same-run ratios still are).
+ */
+export function reportedRuns(group: RunGroup): { runs: readonly Json[]; disturbed: boolean } {
+  return group.runs.length > 0 ? { runs: group.runs, disturbed: false }
+    : { runs: group.disturbedRuns, disturbed: true };
 }
 
 /** Groups of the same bench, commit and machine as `group` (where its limits are found). */

@@ -6,7 +6,7 @@
 import { headlineOf } from './headline.js';
 import { isRecord, rangeOf } from './medians.js';
 import type { Range } from './medians.js';
-import { groupsBeside } from './report_groups.js';
+import { groupsBeside, reportedRuns } from './report_groups.js';
 import type { RunGroup } from './report_groups.js';
 import { msText, rateText } from './results.js';
 
@@ -79,20 +79,30 @@ export function rangeText(range: Range, unit: string): string {
   return `**${valueText(range.median, unit)} ${unit}**${spread}`;
 }
 
+function runsText(group: RunGroup, disturbed: boolean): string {
+  const count = (n: number): string => `${n} run${n === 1 ? '' : 's'}`;
+  if (!disturbed) {
+    return count(group.runs.length) +
+      (group.dropped > 0 ? ` (+${group.dropped} disturbed, dropped)` : '');
+  }
+  const other = rangeOf(group.disturbedRuns, 'otherCpuPercent');
+  return `${count(group.dropped)}, ALL DISTURBED (other work on the box ` +
+    `${other === null ? '?' : other.median} % of a core): not comparable with quiet runs`;
+}
+
 function resultText(group: RunGroup): string {
-  const first = group.runs[0];
+  const { runs, disturbed } = reportedRuns(group);
+  const first = runs[0];
   const headline = first === undefined ? null : headlineOf(first);
-  if (headline === null) return 'no undisturbed run';
-  const range = rangeOf(group.runs, headline.path);
+  if (headline === null) return 'no run with a figure';
+  const range = rangeOf(runs, headline.path);
   if (range === null) return 'no figure';
-  const runs = `${group.runs.length} run${group.runs.length === 1 ? '' : 's'}` +
-    (group.dropped > 0 ? ` (+${group.dropped} disturbed, dropped)` : '');
   const second = first?.['mode'] === 'open' ? OPEN_SECONDARY : SECONDARY[group.bench];
   const secondRange = second === undefined || headline.path === second.path ? null
-    : rangeOf(group.runs, second.path);
+    : rangeOf(runs, second.path);
   const extra = second === undefined || secondRange === null ? ''
     : `; ${second.label} ${msText(secondRange.median)} ms`;
-  return `${rangeText(range, headline.unit)}${extra}; ${runs}`;
+  return `${rangeText(range, headline.unit)}${extra}; ${runsText(group, disturbed)}`;
 }
 
 export function percentText(ratio: number): string {
@@ -111,11 +121,14 @@ function limitRatios(groups: readonly RunGroup[], group: RunGroup): string {
   if (group.bench.startsWith('limits_')) return 'limit';
   if (group.bench === 'http') {
     if (group.caseName.startsWith('limit ')) return 'limit (bare uWS, 1 thread)';
-    const ratio = rangeOf(group.runs, 'ratioToLimit');
-    const cpu = rangeOf(group.runs, 'cpuPerReqOverLimit');
+    // Same-run ratios: the limit ran beside each run, so a disturbed group's ratios still count.
+    const { runs } = reportedRuns(group);
+    const ratio = rangeOf(runs, 'ratioToLimit');
+    const cpu = rangeOf(runs, 'cpuPerReqOverLimit');
     if (ratio === null) return 'n/a';
     return `÷ uWS hello ${percentText(ratio.median)} (${percentText(ratio.min)}–` +
-      `${percentText(ratio.max)})` + (cpu === null ? '' : `; CPU/req ${cpu.median}× hello`);
+      `${percentText(ratio.max)})` +
+      (cpu === null ? '' : `; CPU/req ${cpu.median.toPrecision(2)}× hello`);
   }
   const { echo, lmdb } = closedLoopRatios(groups, group);
   if (echo === null && lmdb === null) {
