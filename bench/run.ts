@@ -145,7 +145,12 @@ function tablePrint(rows: readonly Row[]): void {
 /** What --full adds to the quick steps (whose windows it lengthens). */
 const FULL_EXTRA_STEPS: readonly Step[] = [
   { name: 'one_to_one open rates', script: 'one_to_one.js',
-    args: ['--open-loop', '--rate', '1000,10000,30000', '--time', '10000', '--warmup', '2000'] },
+    args: ['--open-loop', '--rate', '1000,10000', '--time', '10000', '--warmup', '2000'] },
+  // 30 k/s is past what this box delivers (~12 k/s): messages are still undelivered after the
+  // bench's drain and it exits 1, so its failure is noted, not fatal; its latencies still count.
+  { name: 'one_to_one open 30k', script: 'one_to_one.js',
+    args: ['--open-loop', '--rate', '30000', '--time', '10000', '--warmup', '2000'],
+    optional: true },
   ...['500', '5000'].flatMap((members) => ['write', 'read'].map((mode): Step => ({
     name: `group_fanout ${mode} ${members}`, script: 'group_fanout.js',
     args: ['--members', members, '--mode', mode, '--time', '10000', '--warmup', '2000'] }))),
