@@ -2,7 +2,7 @@
 // order: micro benches, the two limits (uWS echo, LMDB puts), one_to_one closed loop and one
 // open-loop rate. Then prints one table with the ratios of 1:1 throughput to the limits: on a
 // shared 2-core machine absolute numbers drift run to run, ratios drift less.
-// `npm run bench -- --full`: the long suite (~30 minutes): the quick steps with longer windows,
+// `npm run bench -- --full`: the long suite (~25 minutes): the quick steps with longer windows,
 // then open-loop rates up to 30 k/s, group fan-out by size and mode, the HTTP control plane and
 // the ejabberd peer, all of it 3 times over (the table shows each case's median run).
 
