@@ -6,10 +6,22 @@
 import fs from 'node:fs';
 import { cliParse } from './lib/cli.js';
 import { casesOf, disturbed, rangesOf } from './lib/medians.js';
-import type { Json } from './lib/medians.js';
 
 const ABOUT = `perf_median: median and range of each case's figures over several result files.
 Usage: node dist/bench/perf_median.js [--json] [--other-max <percent>] <results/….json> …`;
+
+/** Figures reported, as dotted paths into a case result. */
+const FIGURES = [
+  'deliveriesPerSec', 'okPerSec', 'requestsPerSec', 'latency.p50Ms', 'latency.p99Ms',
+  'serverCpuUsPerReq', 'ratioToLimit', 'cpuPerReqOverLimit',
+  'msgsPerSec', 'putsPerSec', 'opsPerSec', 'ackedPerSec', 'deliveredPerSec',
+  'ack.p50Ms', 'ack.p99Ms', 'ack.p999Ms', 'deliver.p50Ms', 'deliver.p99Ms', 'deliver.p999Ms',
+  'commit.p50Ms', 'commit.p99Ms', 'server.cpuPercent', 'server.rssMiB', 'generatorCpuPercent',
+  'boxCpuPercent', 'otherCpuPercent', 'serverCpuUsPerMsg', 'generatorCpuUsPerMsg', 'cpuUsPerPut',
+  'errors', 'undelivered',
+] as const;
+
+type Json = Record<string, unknown>;
 
 const args = process.argv.slice(2);
 const files = args.filter((arg) => !arg.startsWith('--') && arg.endsWith('.json'));
@@ -30,7 +42,7 @@ for (const file of files) {
 }
 const summary: Json[] = [];
 for (const [key, results] of groups) {
-  const ranges = rangesOf(results);
+  const ranges = rangesOf(results, FIGURES);
   const figures: Json = {};
   for (const [path, { median, min, max }] of Object.entries(ranges)) {
     figures[path] = { median, min, max };

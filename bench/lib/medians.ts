@@ -4,16 +4,6 @@
 
 export type Json = Record<string, unknown>;
 
-/** Figures perf_median reports, as dotted paths into a case result. */
-export const FIGURES = [
-  'msgsPerSec', 'putsPerSec', 'opsPerSec', 'ackedPerSec', 'deliveredPerSec', 'deliveriesPerSec',
-  'okPerSec', 'requestsPerSec', 'latency.p50Ms', 'latency.p99Ms',
-  'ack.p50Ms', 'ack.p99Ms', 'ack.p999Ms', 'deliver.p50Ms', 'deliver.p99Ms', 'deliver.p999Ms',
-  'commit.p50Ms', 'commit.p99Ms', 'server.cpuPercent', 'server.rssMiB', 'generatorCpuPercent',
-  'boxCpuPercent', 'otherCpuPercent', 'serverCpuUsPerMsg', 'generatorCpuUsPerMsg', 'cpuUsPerPut',
-  'serverCpuUsPerReq', 'ratioToLimit', 'errors', 'undelivered',
-] as const;
-
 export interface Range {
   readonly median: number;
   readonly min: number;
@@ -80,10 +70,11 @@ export function rangeOf(results: readonly Json[], path: string): Range | null {
     max: round(Math.max(...values)), runs: values.length };
 }
 
-/** Every FIGURES path some run has, with its range. */
-export function rangesOf(results: readonly Json[]): Record<string, Range> {
+/** Each of `paths` that some run has, with its range. */
+export function rangesOf(results: readonly Json[], paths: readonly string[]):
+  Record<string, Range> {
   const out: Record<string, Range> = {};
-  for (const path of FIGURES) {
+  for (const path of paths) {
     const range = rangeOf(results, path);
     if (range !== null) out[path] = range;
   }
