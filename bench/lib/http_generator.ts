@@ -91,28 +91,33 @@ function bodyExpected(kind: HttpTargetKind, body: string): boolean {
   return kind === 'hello' ? body === HELLO_BODY : body.startsWith(CONTROL_OK_PREFIX);
 }
 
-/** The request template of a case; setupRequest walks the keys round-robin. */
-function requestOf(run: HttpRun, onAnswer: (status: number, body: string) => void):
-  AutocannonRequest {
-  let next = 0;
-  const key = (): string => {
-    const value = run.keys[next] ?? '';
-    next = (next + 1) % Math.max(1, run.keys.length);
-    return value;
-  };
+/**
+ * The requests of a case, which each connection sends in turn. Fixed requests are built once by
+ * autocannon; a setupRequest rebuilds its request every time (about as much generator CPU again
+ * as a hello-world costs), so only login has one: a shared counter gives every login the next
+ * mobile, where a fixed list would have all connections log in the same mobile at once.
+ */
+function requestsOf(run: HttpRun, onAnswer: (status: number, body: string) => void):
+  AutocannonRequest[] {
   const onResponse = (status: number, body: string): void => onAnswer(status, body);
   switch (run.kind) {
     case 'hello':
-      return { method: 'GET', path: '/', onResponse };
+      return [{ method: 'GET', path: '/', onResponse }];
     case 'route':
-      return { method: 'GET', onResponse,
-        setupRequest: (request) => ({ ...request,
-          path: `/v1/route?uid=${encodeURIComponent(key())}` }) };
-    case 'login':
-      return { method: 'POST', path: '/v1/login', onResponse,
+      return run.keys.map((uid) => ({ method: 'GET', onResponse,
+        path: `/v1/route?uid=${encodeURIComponent(uid)}` }));
+    case 'login': {
+      let next = 0;
+      const mobile = (): string => {
+        const value = run.keys[next] ?? '';
+        next = (next + 1) % Math.max(1, run.keys.length);
+        return value;
+      };
+      return [{ method: 'POST', path: '/v1/login', onResponse,
         headers: { 'content-type': 'application/json' },
         setupRequest: (request) => ({ ...request,
-          body: JSON.stringify({ mobile: key(), code: run.code, deviceId: run.deviceId }) }) };
+          body: JSON.stringify({ mobile: mobile(), code: run.code, deviceId: run.deviceId }) }) }];
+    }
   }
 }
 
@@ -139,7 +144,7 @@ class HttpGenerator implements LoadGenerator<HttpSetup, HttpRun, HttpData> {
     const instance = autocannon({
       url: run.origin, connections: setup.connections, pipelining: setup.pipelining,
       duration: AUTOCANNON_DURATION_S_MAX, timeout: HTTP_TIMEOUT_S,
-      requests: [requestOf(run, answered)],
+      requests: requestsOf(run, answered),
     }, () => done());
     instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
       latencyRecord(this.counters.histogram, ms * 1000);
