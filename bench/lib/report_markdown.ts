@@ -22,6 +22,7 @@ function line(cells: readonly string[]): string {
 
 /** One markdown table per bench, in the order benches first appear in `rows`. */
 export function reportTables(rows: readonly ReportRow[]): string {
+  if (rows.length === 0) return 'No results yet: run a bench (`npm run bench`), then the report.';
   const machines = [...new Set(rows.map((row) => row.machine))];
   const label = (machine: string): string => `M${machines.indexOf(machine) + 1}`;
   const benches = [...new Set(rows.map((row) => row.bench))];
