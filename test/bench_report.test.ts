@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { headlineOf } from '../bench/lib/headline.js';
 import { casesOf, median, medianRuns, rangeOf } from '../bench/lib/medians.js';
 import type { Json } from '../bench/lib/medians.js';
 import { runGroups } from '../bench/lib/report_groups.js';
@@ -7,6 +8,7 @@ import { cell, markersReplace, reportTables, REPORT_BEGIN, REPORT_END } from
   '../bench/lib/report_markdown.js';
 import { predictionsParse, reportRows } from '../bench/lib/report_rows.js';
 import { resultsCollect } from '../bench/lib/result_files.js';
+import { windowsScaled } from '../bench/lib/suite.js';
 
 const ENV = { node: 'v20.20.2', cpu: 'AMD EPYC', cpus: 2, platform: 'linux', arch: 'x64',
   commit: 'abc1234', dirty: false };
@@ -123,4 +125,17 @@ test('report markdown: one table per bench, machines named once in a legend', ()
   assert.equal(tables.split('#### http').length, 2);
   assert.match(tables, /\| route \| `node dist\/bench\/http\.js` \| M1 \| abc1234 \|/);
   assert.match(tables, /M1 = 2 × AMD EPYC, node v20\.20\.2, linux\/x64; M2 = 2 × Other CPU/);
+});
+
+test('bench suite: --full scales only the values of --time and --warmup', () => {
+  assert.deepEqual(windowsScaled(['--rate', '5000', '--time', '10000', '--warmup', '2000'], 2),
+    ['--rate', '5000', '--time', '20000', '--warmup', '4000']);
+});
+
+test('bench headlines: closed loops by throughput, open loops by deliver p99, peers by ratio', () => {
+  assert.equal(headlineOf({ bench: 'one_to_one', mode: 'closed' })?.path, 'ackedPerSec');
+  assert.equal(headlineOf({ bench: 'one_to_one', mode: 'open' })?.path, 'deliver.p99Ms');
+  assert.equal(headlineOf({ bench: 'peer_ejabberd', server: 'ratio' })?.path, 'deliveredRatio');
+  assert.equal(headlineOf({ bench: 'new_bench', opsPerSec: 3 })?.path, 'opsPerSec');
+  assert.equal(headlineOf({ bench: 'new_bench' }), null);
 });
