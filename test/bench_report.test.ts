@@ -132,7 +132,7 @@ test('bench suite: --full scales only the values of --time and --warmup', () => 
     ['--rate', '5000', '--time', '20000', '--warmup', '4000']);
 });
 
-test('bench headlines: closed loops by throughput, open loops by deliver p99, peers by ratio', () => {
+test('bench headlines: closed loop by throughput, open loop by deliver p99, peer by ratio', () => {
   assert.equal(headlineOf({ bench: 'one_to_one', mode: 'closed' })?.path, 'ackedPerSec');
   assert.equal(headlineOf({ bench: 'one_to_one', mode: 'open' })?.path, 'deliver.p99Ms');
   assert.equal(headlineOf({ bench: 'peer_ejabberd', server: 'ratio' })?.path, 'deliveredRatio');
