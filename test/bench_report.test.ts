@@ -139,3 +139,15 @@ test('bench headlines: closed loop by throughput, open loop by deliver p99, peer
   assert.equal(headlineOf({ bench: 'new_bench', opsPerSec: 3 })?.path, 'opsPerSec');
   assert.equal(headlineOf({ bench: 'new_bench' }), null);
 });
+
+test('report rows: peer ratio entries fold into the Magpie row as its ratio to ejabberd', () => {
+  const at = '2026-01-01T00:00:00Z';
+  const peer = (server: string, fields: Json): Json =>
+    run('peer_ejabberd', 'closed w=10 pairs=10', at, { server, ...fields });
+  const groups = runGroups([peer('magpie', { deliveredPerSec: 9_000 }),
+    peer('ejabberd', { deliveredPerSec: 3_000 }), peer('ratio', { deliveredRatio: 3 })], 25);
+  const rows = reportRows(groups, predictionsParse(null));
+  assert.deepEqual(rows.map((r) => [r.scenario, r.ratioEjabberd]), [
+    ['ejabberd closed w=10 pairs=10', ''], ['magpie closed w=10 pairs=10', '3× delivered/s'],
+  ]);
+});
