@@ -3,9 +3,7 @@
 // (bench/lib/ws_echo_generator.ts) are separate processes; on a 2-core machine they share the
 // cores, as the real server and its load generator do in one_to_one.
 
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { childStop, childTrack } from './lib/children.js';
 import { cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
@@ -14,6 +12,7 @@ import type { LoadResult } from './lib/load_child.js';
 import { UsageWindow, procUsageText } from './lib/proc_stat.js';
 import type { ProcUsage, WindowUsage } from './lib/proc_stat.js';
 import { cpuUsPer, rateText, resultsWrite } from './lib/results.js';
+import { echoServerStart } from './lib/uws_echo_process.js';
 import type { EchoClient, EchoData, EchoSetup } from './lib/ws_echo_generator.js';
 
 const BENCH = 'limits_uws_echo';
@@ -26,10 +25,6 @@ const BYTES_MAX = 16 * 1024;
 const GENERATORS_MAX = 4;
 const SERVER_THREADS_MAX = 4;
 const DURATION_MS_MAX = 600_000;
-const ECHO_READY_TIMEOUT_MS = 10_000;
-const ECHO_STOP_GRACE_MS = 5_000;
-
-const SERVER_SCRIPT = fileURLToPath(new URL('./lib/uws_echo_server.js', import.meta.url));
 const GENERATOR_SCRIPT = fileURLToPath(new URL('./lib/ws_echo_generator.js', import.meta.url));
 
 const options = cliParse(ABOUT, {
@@ -70,29 +65,6 @@ export interface EchoResult {
   readonly otherCpuPercent: number | null;
   readonly at: string;
   readonly env: BenchEnv;
-}
-
-async function echoServerStart(threads: number): Promise<{ pid: number; port: number;
-  stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [SERVER_SCRIPT, '--threads', String(threads)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  childTrack(child);
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('echo server not ready')),
-      ECHO_READY_TIMEOUT_MS);
-    let seen = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /ECHO_READY (\{.*\})/.exec(seen);
-      if (match?.[1] === undefined) return;
-      clearTimeout(timer);
-      resolve((JSON.parse(match[1]) as { port: number }).port);
-    });
-    child.once('exit', (code) => reject(new Error(`echo server exited with ${code}`)));
-  });
-  if (child.pid === undefined) throw new Error('echo server without a pid');
-  return { pid: child.pid, port, stop: () => childStop(child, ECHO_STOP_GRACE_MS) };
 }
 
 function resultBuild(results: readonly LoadResult<EchoData>[],

@@ -2,16 +2,20 @@
 // bench and case name, and prints the median (and the range) of each headline figure over the
 // runs given. PERF.md rows quote medians of at least three runs. Results that name a `server`
 // (peer_ejabberd) are grouped per server, and its per-run ratios count only when neither side
-// of that run was disturbed.
+// of that run was disturbed. The arithmetic is bench/lib/medians.ts, shared with run.ts and
+// report.ts.
 
 import fs from 'node:fs';
 import { cliParse } from './lib/cli.js';
+import { casesOf, disturbed, rangesOf } from './lib/medians.js';
 
 const ABOUT = `perf_median: median and range of each case's figures over several result files.
 Usage: node dist/bench/perf_median.js [--json] [--other-max <percent>] <results/….json> …`;
 
 /** Figures reported, as dotted paths into a case result. */
 const FIGURES = [
+  'deliveriesPerSec', 'okPerSec', 'requestsPerSec', 'latency.p50Ms', 'latency.p99Ms',
+  'serverCpuUsPerReq', 'ratioToLimit', 'cpuPerReqOverLimit',
   'msgsPerSec', 'putsPerSec', 'opsPerSec', 'ackedPerSec', 'deliveredPerSec',
   'ack.p50Ms', 'ack.p99Ms', 'ack.p999Ms', 'deliver.p50Ms', 'deliver.p99Ms', 'deliver.p999Ms',
   'commit.p50Ms', 'commit.p99Ms', 'server.cpuPercent', 'server.rssMiB', 'generatorCpuPercent',
@@ -38,88 +42,31 @@ const options = cliParse(ABOUT, {
     default: -1, arg: 'percent' },
 }, args.filter((arg) => !files.includes(arg)));
 
-/** A run disturbed by other work on the box (see otherCpuPercent in bench/lib/proc_stat.ts). */
-function disturbed(result: Json): boolean {
-  const other = result['otherCpuPercent'];
-  return options['other-max'] >= 0 && typeof other === 'number' && other > options['other-max'];
-}
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Case results in a file: an array, { results: [...], ratios?: [...] }, or run.ts's
- * { steps: { … } }. */
-function casesOf(value: unknown): Json[] {
-  if (Array.isArray(value)) return value.filter(isRecord).filter((r) => 'case' in r);
-  if (!isRecord(value)) return [];
-  if (Array.isArray(value['results'])) {
-    const results = casesOf(value['results']);
-    return results.concat(ratiosOf(value['ratios'], results));
-  }
-  if (isRecord(value['steps'])) return Object.values(value['steps']).flatMap(casesOf);
-  return [];
-}
-
-/** A peer run's ratios, less those whose cases were disturbed on either server. */
-function ratiosOf(value: unknown, results: readonly Json[]): Json[] {
-  if (!Array.isArray(value)) return [];
-  const spoilt = new Set(results.filter(disturbed).map((r) => r['case']));
-  return casesOf(value).filter((ratio) => !spoilt.has(ratio['case']));
-}
-
-/** Per-operation CPU, derived for result files written before the benches reported it. */
-function derived(result: Json, path: string): number | null {
-  const rate = figure(result, 'ackedPerSec') ?? figure(result, 'msgsPerSec');
-  if (rate === null || rate <= 0) return null;
-  const cpu = path === 'serverCpuUsPerMsg' ? figure(result, 'server.cpuPercent')
-    : path === 'generatorCpuUsPerMsg' ? figure(result, 'generatorCpuPercent') : null;
-  return cpu === null ? null : Math.round((cpu * 1_000_000) / rate) / 100;
-}
-
-function figure(result: Json, path: string): number | null {
-  let value: unknown = result;
-  for (const key of path.split('.')) value = isRecord(value) ? value[key] : undefined;
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-function round(value: number): number {
-  return Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 1000) / 1000;
-}
-
 const groups = new Map<string, Json[]>();
 const dropped = new Map<string, number>();
 for (const file of files) {
-  for (const result of casesOf(JSON.parse(fs.readFileSync(file, 'utf8')))) {
+  const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+  for (const result of casesOf(parsed, options['other-max'])) {
     const server = typeof result['server'] === 'string' ? ` | ${result['server']}` : '';
     const key = `${String(result['bench'])}${server} | ${String(result['case'])}`;
-    if (disturbed(result)) dropped.set(key, (dropped.get(key) ?? 0) + 1);
+    if (disturbed(result, options['other-max'])) dropped.set(key, (dropped.get(key) ?? 0) + 1);
     else groups.set(key, [...(groups.get(key) ?? []), result]);
   }
 }
 const summary: Json[] = [];
 for (const [key, results] of groups) {
+  const ranges = rangesOf(results, FIGURES);
   const figures: Json = {};
-  for (const path of FIGURES) {
-    const values = results.map((r) => figure(r, path) ?? derived(r, path))
-      .filter((v): v is number => v !== null);
-    if (values.length === 0) continue;
-    figures[path] = { median: round(median(values)), min: round(Math.min(...values)),
-      max: round(Math.max(...values)) };
+  for (const [path, { median, min, max }] of Object.entries(ranges)) {
+    figures[path] = { median, min, max };
   }
   const disturbedRuns = dropped.get(key) ?? 0;
   summary.push({ case: key, runs: results.length, disturbedRuns, figures });
   if (options.json) continue;
   process.stdout.write(`${key}  (${results.length} runs, ${disturbedRuns} disturbed dropped)\n`);
-  for (const [path, f] of Object.entries(figures)) {
-    const { median: m, min, max } = f as { median: number; min: number; max: number };
-    process.stdout.write(`  ${path.padEnd(24)} ${String(m).padStart(10)}   (${min} … ${max})\n`);
+  for (const [path, { median, min, max }] of Object.entries(ranges)) {
+    const text = `${path.padEnd(24)} ${String(median).padStart(10)}`;
+    process.stdout.write(`  ${text}   (${min} … ${max})\n`);
   }
 }
 if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

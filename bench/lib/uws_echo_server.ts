@@ -1,5 +1,6 @@
 // The echo server of limits_uws_echo, run as its own process: a bare uWS app (loaded through
-// loadUws, as the server does) that sends every WebSocket message back as it came. With
+// loadUws, as the server does) that sends every WebSocket message back as it came, and answers
+// every HTTP GET with a fixed hello-world body (the HTTP limit of bench/http.ts). With
 // --threads T it runs T apps on one port, one per thread, as the server's shards do.
 // Prints `ECHO_READY {"port":…}` once listening; SIGTERM closes every app, then exits.
 
@@ -7,6 +8,7 @@ import net from 'node:net';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadUws } from '../../src/transport/uws_loader.js';
 import type { UwsListenSocket, UwsModule } from '../../src/transport/uws_loader.js';
+import { HELLO_BODY } from './uws_echo_process.js';
 
 /** Echo messages are small; anything larger is a bug in the generator. */
 const ECHO_MESSAGE_BYTES_MAX = 64 * 1024;
@@ -28,6 +30,8 @@ function echoApp(uws: UwsModule): App {
     message: (ws, message, isBinary) => {
       ws.send(message, isBinary);
     },
+  }).get('/*', (res) => {
+    res.end(HELLO_BODY);
   });
 }
 
