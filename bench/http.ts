@@ -6,7 +6,7 @@
 // into a limit (login codes, rates) must not pass as a fast one.
 
 import { fileURLToPath } from 'node:url';
-import { cliFail, cliIntegerCheck, cliParse } from './lib/cli.js';
+import { cliIntegerCheck, cliNamesParse, cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
 import { benchUsersLogin } from './lib/chat_setup.js';
@@ -88,12 +88,7 @@ export interface HttpResult {
 }
 
 function casesParse(): CaseName[] {
-  const names = options.cases.split(',').map((name) => name.trim());
-  const cases = CASES.filter((name) => names.includes(name));
-  if (cases.length !== names.length || cases.length === 0) {
-    cliFail(`--cases: a list of ${CASES.join(', ')}`);
-  }
-  return cases;
+  return cliNamesParse('cases', options.cases, CASES);
 }
 
 function optionsCheck(): void {

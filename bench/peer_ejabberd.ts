@@ -13,7 +13,7 @@ import {
 import type { EjabberdOptions } from '../scripts/lib/ejabberd.js';
 import { EJABBERD_C2S_PORT, EJABBERD_HOST_IP, ejabberdSettings } from
   '../scripts/lib/ejabberd_config.js';
-import { cliFail, cliIntegerCheck, cliParse, cliRatesParse } from './lib/cli.js';
+import { cliFail, cliIntegerCheck, cliNamesParse, cliParse, cliRatesParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
 import type { ChatData, ChatRun, ChatSetup, ChatUserCredentials } from './lib/chat_generator.js';
@@ -119,12 +119,7 @@ function ratesParse(): number[] {
 }
 
 function serversParse(): ServerName[] {
-  const names = options.servers.split(',').map((name) => name.trim());
-  const servers = SERVERS.filter((server) => names.includes(server));
-  if (servers.length !== names.length || servers.length === 0) {
-    cliFail(`--servers: a list of ${SERVERS.join(', ')}`);
-  }
-  return servers;
+  return cliNamesParse('servers', options.servers, SERVERS);
 }
 
 function optionsCheck(): void {

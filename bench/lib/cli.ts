@@ -196,6 +196,17 @@ export function cliIntegerCheck(name: string, value: number, min: number, max: n
   }
 }
 
+/** `--<name> a,b`: a non-empty list of names from `allowed`, in `allowed`'s order. */
+export function cliNamesParse<Name extends string>(name: string, text: string,
+  allowed: readonly Name[]): Name[] {
+  const names = text.split(',').map((part) => part.trim());
+  const chosen = allowed.filter((item) => names.includes(item));
+  if (chosen.length !== names.length || chosen.length === 0) {
+    cliFail(`--${name}: a list of ${allowed.join(', ')}`);
+  }
+  return chosen;
+}
+
 /** `--<name> 1000,5000`: at most `countMax` integers in 1..rateMax; '' is none. */
 export function cliRatesParse(name: string, text: string, countMax: number,
   rateMax: number): number[] {
