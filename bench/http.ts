@@ -53,7 +53,11 @@ const options = cliParse(ABOUT, {
   shards: { help: `server shards (max ${SHARDS_MAX})`, default: 2 },
 });
 
-export interface HttpResult {
+/** The generator's error counters, as they came (non-2xx by status, 2xx body codes such as
+ * login's 3 = too frequent, connection errors, timeouts). */
+type HttpCounters = Pick<HttpData, 'statuses' | 'bodyCodes' | 'requestErrors' | 'timeouts'>;
+
+export interface HttpResult extends HttpCounters {
   readonly bench: typeof BENCH;
   readonly case: string;
   readonly target: CaseName;
@@ -62,12 +66,6 @@ export interface HttpResult {
   /** 2xx answers with the expected body per second: the figure compared. */
   readonly okPerSec: number;
   readonly latency: LatencySummary;
-  /** Non-2xx answers by status. */
-  readonly statuses: Readonly<Record<string, number>>;
-  /** 2xx answers carrying an error code, by code (e.g. login's 3 = too frequent). */
-  readonly bodyCodes: Readonly<Record<string, number>>;
-  readonly requestErrors: number;
-  readonly timeouts: number;
   /** Everything that was not ok: non-2xx, body error codes, connection errors, timeouts. */
   readonly errors: number;
   readonly server: ProcUsage | null;

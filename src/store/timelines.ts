@@ -338,16 +338,17 @@ export function conversationAfterAppend(
   return { ...base, ...last, unread: base.unread + 1, mentioned, updateDt };
 }
 
-/** The row's newest-message fields after filing `uid` at `seq` (a legacy row's copy goes). */
+/** The row's newest-message fields after filing `uid` at `seq`. A newer message replaces a
+ * legacy row's copy; an older one (a recall re-filed) leaves the row's newest as it was. */
 function lastAfter(
   row: ConversationRecord,
   uid: bigint,
   seq: number,
 ): { lastUid?: bigint | undefined; lastSeq?: number | undefined; last?: undefined } {
   const lastUid = row.lastUid ?? row.last?.uid;
-  const newer = lastUid === undefined || uid >= lastUid;
-  const fields = newer ? { lastUid: uid, lastSeq: seq } : { lastUid, lastSeq: row.lastSeq };
-  return row.last === undefined ? fields : { ...fields, last: undefined };
+  if (lastUid !== undefined && uid < lastUid) return {};
+  const fields = { lastUid: uid, lastSeq: seq };
+  return row.last === undefined || row.last === null ? fields : { ...fields, last: undefined };
 }
 
 /** The newest message of a conversation row, as the owner's timeline holds it now. */
