@@ -28,10 +28,11 @@ const options = cliParse(ABOUT, { ...BENCH_OPTIONS });
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-micro-inbox-'));
 const store = shardStoreOpen({ path: dir, mapBytes: MAP_BYTES });
-const timelines = new Timelines(store, new GroupReplicas(store));
 const queue = new CommitQueue(store.env, (error) => {
   throw error;
 });
+const timelines = new Timelines(store, new GroupReplicas(store), (write) => queue.addLazy(write));
+queue.observe(timelines.rows.observer);
 
 let nextUid = 1n;
 function messageFor(from: string, to: string): StoredMessage {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import {
   GROUP_MEMBERS_CEILING,
   GROUP_MEMBERS_MAX,
+  CONVERSATION_ROWS_WRITEBACK_MS,
   GROUP_READ_FANOUT_MEMBERS_MIN,
   STORE_MAP_BYTES_DEFAULT,
 } from './limits.js';
@@ -38,6 +39,8 @@ export interface Config {
   readonly groupMembersMax: number;
   /** Receivers from which a group switches to read fan-out for good (≥ 2). */
   readonly groupReadFanoutMembersMin: number;
+  /** How often conversation-list rows changed by appends are written back, in ms (≥ 1). */
+  readonly conversationRowsWritebackMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -59,6 +62,7 @@ const DEFAULTS: Config = {
   storeMapBytes: STORE_MAP_BYTES_DEFAULT,
   groupMembersMax: GROUP_MEMBERS_MAX,
   groupReadFanoutMembersMin: GROUP_READ_FANOUT_MEMBERS_MIN,
+  conversationRowsWritebackMs: CONVERSATION_ROWS_WRITEBACK_MS,
   logLevel: 'info',
 };
 
@@ -81,6 +85,7 @@ const KINDS: { readonly [K in keyof Config]: Kind } = {
   storeMapBytes: 'count',
   groupMembersMax: 'count',
   groupReadFanoutMembersMin: 'count',
+  conversationRowsWritebackMs: 'count',
   logLevel: 'level',
 };
 
@@ -163,6 +168,9 @@ export function configLoad(argv: readonly string[], env: NodeJS.ProcessEnv): Rea
   }
   if (config.groupReadFanoutMembersMin < 2) {
     throw new ConfigError('config groupReadFanoutMembersMin: at least 2');
+  }
+  if (config.conversationRowsWritebackMs < 1 || config.conversationRowsWritebackMs > 3_600_000) {
+    throw new ConfigError('config conversationRowsWritebackMs: 1–3600000 (ms)');
   }
   if (!config.devMode && config.tokenKeys === '') {
     throw new ConfigError('config tokenKeys (MAGPIE_TOKEN_KEYS) is required outside dev mode');

@@ -263,8 +263,17 @@ export const RECEIPT_READERS_MAX = 2000;
 /** Longest conversation draft. */
 export const CONVERSATION_DRAFT_CHARS_MAX = 4096;
 /** Conversation-list rows a shard keeps decoded (the rows of recently active conversations): each
- * append rewrites its row, and reading it back from LMDB costs a get and a decode. ~1 KiB each. */
+ * append rewrites its row, and reading it back from LMDB costs a get and a decode. ~1 KiB each.
+ * Rows waiting to be written back are not counted (see CONVERSATION_ROWS_DIRTY_MAX). */
 export const CONVERSATION_ROWS_CACHED_MAX = 50_000;
+/** Rows changed by appends are written back at most this often (one put per changed row per
+ * write-back, however many appends changed it); a crash leaves older rows, repaired from the
+ * timeline when read. */
+export const CONVERSATION_ROWS_WRITEBACK_MS = 1_000;
+/** Rows waiting for write-back that start one early (memory bound, ~1 KiB each). */
+export const CONVERSATION_ROWS_DIRTY_MAX = 20_000;
+/** Newest entries of a conversation looked at when repairing a row a crash left behind. */
+export const CONVERSATION_ROW_REPAIR_ENTRIES_MAX = 10_000;
 /** Conversations in one conversation-list pull answer; the client pulls again from `version`. */
 export const CONVERSATIONS_PULL_MAX = 500;
 

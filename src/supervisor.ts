@@ -131,6 +131,7 @@ export class Supervisor {
         current: { id: this.tokenKeys.current.id, secret: new Uint8Array(this.tokenKeys.current.secret) },
         verifyOnly: this.tokenKeys.verifyOnly.map((key) => ({ id: key.id, secret: new Uint8Array(key.secret) })),
       },
+      conversationRowsWritebackMs: config.conversationRowsWritebackMs,
       devMode: config.devMode,
       tls: config.tlsCertFile === '' ? null : { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile },
       idFloorMs: 0,

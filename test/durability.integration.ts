@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SubSignal } from '../src/protocol/signals.js';
 import { PartitionMap } from '../src/router/partition_map.js';
 import { serverStart, type TestServer } from './helpers/server.js';
 import { text, userConnect, type TestUser } from './helpers/users.js';
@@ -26,6 +27,20 @@ function again(
   transport: 'tcp' | 'ws' = 'tcp',
 ): Promise<TestUser> {
   return userConnect(server, { transport, mobile: user.mobile });
+}
+
+interface ListedRow {
+  readonly conversation: { readonly target: string };
+  readonly unread: number;
+  readonly lastMessage: { readonly content: { readonly searchableContent?: string } } | null;
+}
+
+/** The user's conversation-list row with `target` (CLP from version 0). */
+async function rowWith(user: TestUser, target: string): Promise<ListedRow | undefined> {
+  const answer = await user.client.request(SubSignal.CLP, { version: 0 });
+  assert.equal(answer.code, 0);
+  const rows = (answer.result as { conversations: ListedRow[] }).conversations;
+  return rows.find((row) => row.conversation.target === target);
 }
 
 describe('durability', () => {
@@ -157,6 +172,45 @@ describe('durability', () => {
       assert.match(server.output, new RegExp(`shard ${crashed}: restarted`));
       a.client.close();
       b.client.close();
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+
+  it('kill -9 before conversation rows are written back: the list is repaired from the timeline', async () => {
+    // Rows are written back once an hour here: every change after a conversation's first
+    // message exists only in the timeline when the server dies.
+    const env = { MAGPIE_CONVERSATION_ROWS_WRITEBACK_MS: '3600000' };
+    const server = await serverStart({ env });
+    try {
+      const [a, b] = await pair(server);
+      const conversation = { type: 0, target: b.uid, line: 0 };
+      for (let i = 0; i < 5; i++) {
+        await a.client.send({ conversation, content: text(`row ${i}`) });
+      }
+      await b.waitFor(5);
+      assert.equal((await rowWith(b, a.uid))?.unread, 5, 'the running server counts from memory');
+      await server.kill();
+      a.client.close();
+      b.client.close();
+      await server.restart();
+      const b2 = await again(server, b);
+      const a2 = await again(server, a);
+      const repaired = await rowWith(b2, a.uid);
+      assert.equal(repaired?.unread, 5);
+      assert.equal(repaired?.lastMessage?.content.searchableContent, 'row 4');
+      const own = await rowWith(a2, b.uid);
+      assert.equal(own?.unread, 0);
+      assert.equal(own?.lastMessage?.content.searchableContent, 'row 4');
+      // The next message folds into the repaired row, not into the stale one on disk.
+      await a2.client.send({ conversation, content: text('row 5') });
+      await b2.waitFor(6);
+      const next = await rowWith(b2, a.uid);
+      assert.equal(next?.unread, 6);
+      assert.equal(next?.lastMessage?.content.searchableContent, 'row 5');
+      a2.client.close();
+      b2.client.close();
     } finally {
       await server.stop();
       server.cleanup();

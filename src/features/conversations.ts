@@ -105,7 +105,7 @@ export function conversationReadApply(
   const { timelines } = services;
   const { type, target, line } = op.conversation;
   const key: [string, string] = [owner, conversationKeyOf(type, target, line)];
-  const before = timelines.conversationList.get(key);
+  const before = timelines.rows.committed(owner, key[1]);
   if (before !== undefined && before.readUid >= op.messageUid) return {};
   const updateDt = timelines.clockNext();
   const except = op.exceptShard === services.shardId ? op.exceptSessionId : -1;
@@ -139,18 +139,29 @@ function rowWire(
   };
 }
 
+/** Rows a crash left behind were repaired for a reader: store them so, or every pull would
+ * repair them again (each time with a new version). */
+function repairedRowsPersist(services: ShardServices, owner: string, conversations: string[]): void {
+  const { timelines } = services;
+  services.commits.add(
+    () => {
+      for (const conversation of conversations) {
+        const row = timelines.conversationRow(owner, conversation);
+        if (row !== undefined) timelines.conversationRowPut(owner, conversation, row);
+      }
+    },
+    () => undefined,
+  );
+}
+
 /** CLP: rows changed after `version`, oldest change first. */
 export function clpHandle(services: ShardServices, session: Session, frame: Inbound): void {
   const owner = session.uid as string;
   const fields = asFields(frame.content);
   const version = (fields === undefined ? 0 : fieldInteger(fields, 'version', 0)) ?? 0;
-  const rows: ConversationRecord[] = [];
-  for (const { value } of services.timelines.conversationList.getRange({
-    start: [owner, ''],
-    end: [owner, '\uffff'],
-  })) {
-    if (value.updateDt > version) rows.push(value);
-  }
+  const listed = services.timelines.rows.committedOf(owner);
+  if (listed.repaired.length > 0) repairedRowsPersist(services, owner, listed.repaired);
+  const rows = listed.rows.filter((row) => row.updateDt > version);
   rows.sort((a, b) => a.updateDt - b.updateDt);
   // Bounded like MP pages: a row may carry a 64 KiB last message.
   const page: { row: ConversationRecord; last: StoredMessage | undefined }[] = [];

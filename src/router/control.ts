@@ -74,6 +74,8 @@ export interface ShardBoot {
   readonly storeMapBytes: number;
   /** Config groupMembersMax and groupReadFanoutMembersMin (PROTOCOL.md §7, §18). */
   readonly groupLimits: GroupLimits;
+  /** Config conversationRowsWritebackMs. */
+  readonly conversationRowsWritebackMs: number;
   readonly tokenKeys: { readonly current: { readonly id: string; readonly secret: Uint8Array }; readonly verifyOnly: readonly { readonly id: string; readonly secret: Uint8Array }[] };
   readonly devMode: boolean;
   /** PEM files for TLS listeners; null = plain. */

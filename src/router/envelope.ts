@@ -12,6 +12,9 @@ export interface DeliverEnvelope {
   /** Position on the source→destination link; confirmed one by one with Applied. */
   readonly linkSeq: number;
   readonly effects: readonly Effect[];
+  /** Sent again (a retry, or loaded after a restart): the destination may have applied it
+   * already and must skip what it filed. A first send never was, so it skips the lookups. */
+  readonly resent?: true;
 }
 
 /** A request for the owner of a user or group; not durable: lost with a crash, the client's

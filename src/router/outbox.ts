@@ -49,6 +49,7 @@ export class Outbox {
         source: this.self,
         linkSeq,
         effects: value.effects,
+        resent: true,
       });
       link.next = Math.max(link.next, linkSeq + 1);
     }
@@ -136,7 +137,8 @@ export class Outbox {
     if (link === undefined || !this.mesh.isAttached(destination)) return;
     link.headSentMs = Date.now();
     for (const envelope of link.pending) {
-      if (envelope.linkSeq >= fromLinkSeq) this.mesh.send(destination, envelope);
+      if (envelope.linkSeq < fromLinkSeq) continue;
+      this.mesh.send(destination, envelope.resent === true ? envelope : { ...envelope, resent: true });
     }
   }
 

@@ -1,6 +1,7 @@
-// The receiving side of shard-to-shard delivery: apply the effects for local users once (a
-// receiver that already filed a message is skipped and state ops are idempotent, so resends
-// after a restart are harmless), commit, confirm to the source, then notify online devices.
+// The receiving side of shard-to-shard delivery: apply the effects for local users once (on a
+// resend a receiver that already filed a message is skipped and state ops are idempotent, so
+// resends after a restart are harmless), commit, confirm to the source, then notify online
+// devices.
 
 import { ErrorCode } from '../errors.js';
 import type { AppliedEnvelope, DeliverEnvelope } from '../router/envelope.js';
@@ -20,7 +21,7 @@ export class Deliveries {
     const key = `${envelope.source}:${envelope.linkSeq}`;
     if (this.applying.has(key)) return;
     const plan = planNew();
-    effectsPlanLocal(services, envelope.effects, true, plan);
+    effectsPlanLocal(services, envelope.effects, envelope.resent === true, plan);
     if (plan.writes.length === 0) {
       for (const settled of plan.settled) settled(ErrorCode.OK);
       for (const after of plan.after) after();

@@ -68,8 +68,8 @@ export class Shard {
       verifyOnly: boot.tokenKeys.verifyOnly.map((key) => ({ id: key.id, secret: Buffer.from(key.secret) })),
     };
     const groupReplicas = new GroupReplicas(this.store);
-    const timelines = new Timelines(this.store, groupReplicas);
-    commits.onFailed(() => timelines.conversationRowsForget());
+    const timelines = new Timelines(this.store, groupReplicas, (write) => commits.addLazy(write));
+    commits.observe(timelines.rows.observer);
     this.services = {
       shardId: boot.shardId,
       store: this.store,
@@ -103,6 +103,8 @@ export class Shard {
       for (const sweep of sweeps) sweep.tick(Date.now());
     };
     this.timers.push(setInterval(sweepTick, DEDUPE_SWEEP_INTERVAL_MS));
+    const { rows } = this.services.timelines;
+    this.timers.push(setInterval(() => rows.writeBackSoon(), this.boot.conversationRowsWritebackMs));
     const { host } = this.boot;
     const publicWsPort = await wsEdgeListen(this.ws, host, this.boot.publicWsPort);
     const wsPort = await wsEdgeListen(this.ws, host, this.boot.wsPort);
@@ -246,6 +248,7 @@ export class Shard {
     wsEdgeStopListening(this.ws);
     for (const server of this.tcpServers) server.close();
     this.router.drain();
+    this.services.timelines.rows.writeBackSoon();
     await this.services.commits.settle();
   }
 

@@ -11,6 +11,8 @@ import { COMMIT_LAZY_MS, COMMIT_OPS_MAX, COMMIT_WINDOW_MS, COMMITS_IN_FLIGHT_MAX
 
 export type CommitDone = (code: ErrorCode) => void;
 export type Write = () => void;
+/** Called as a transaction's writes start; returns what to call with its outcome. */
+export type TransactionObserver = () => (committed: boolean) => void;
 
 export class CommitQueue {
   private writes: Write[] = [];
@@ -20,8 +22,8 @@ export class CommitQueue {
   private lazyTimer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private inFlight = 0;
-  /** Caches of planned-ahead state that a failed transaction would leave wrong. */
-  private readonly failedListeners: (() => void)[] = [];
+  /** State kept ahead of LMDB (caches, write-back) that must learn each transaction's outcome. */
+  private readonly observers: TransactionObserver[] = [];
   /** Which transaction writes queued now will join: it grows each time a transaction takes the
    * queued writes, so work planned under one value lands in one transaction. */
   private batch = 0;
@@ -38,9 +40,10 @@ export class CommitQueue {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** `listener` runs when a transaction fails, before its writers learn it. */
-  onFailed(listener: () => void): void {
-    this.failedListeners.push(listener);
+  /** `observer` runs when each transaction's writes start; the function it returns learns the
+   * outcome, in commit order and before the transaction's writers do. */
+  observe(observer: TransactionObserver): void {
+    this.observers.push(observer);
   }
 
   /** Queue `write` (run inside the transaction, synchronously) and get told when it is durable. */
@@ -83,19 +86,22 @@ export class CommitQueue {
     this.lazy = [];
     this.batch++;
     this.inFlight++;
+    let outcomes: ((committed: boolean) => void)[] = [];
     this.env
       .transaction(() => {
+        outcomes = this.observers.map((observer) => observer());
         for (const write of writes) write();
       })
       .then(
         () => {
           this.inFlight--;
+          for (const outcome of outcomes) outcome(true);
           this.flush();
           for (const done of dones) done(ErrorCode.OK);
         },
         (error: unknown) => {
           this.inFlight--;
-          for (const listener of this.failedListeners) listener();
+          for (const outcome of outcomes) outcome(false);
           this.flush();
           const code = commitErrorCode(error);
           if (code === ErrorCode.SERVER_ERROR) this.onError(error);

@@ -111,4 +111,7 @@ export interface ConversationRecord {
   readonly draft: string;
   /** The shard's conversation clock at the last change: pulls ask for changes after a version. */
   readonly updateDt: number;
+  /** The owner's seq of the newest timeline entry folded into the row (rows are written back
+   * after their appends; a row found behind its conversation's entries is folded forward). */
+  readonly foldedSeq?: number | undefined;
 }

@@ -2,12 +2,14 @@
 // Heads live in memory once read; seqs are assigned synchronously and written in the current
 // commit window, so seq order is commit order. A failed commit leaves a gap, never a reuse.
 // Each append also indexes the message by uid ([owner, uidHex] → seq, for recall and receipts)
-// and updates the owner's conversation list row: two more puts and one get per append. A
+// and by conversation, and folds it into the owner's conversation-list row (written back later:
+// conversation_rows.ts; a row a crash left behind is folded forward from those indexes). A
 // read-fan-out group message is filed as a pointer into the shard's group replica; every read
 // here resolves it, so callers only ever see whole messages.
 
 import type { Database } from 'lmdb';
-import { CONVERSATION_ROWS_CACHED_MAX } from '../limits.js';
+import { CONVERSATION_ROW_REPAIR_ENTRIES_MAX } from '../limits.js';
+import { ConversationRows } from './conversation_rows.js';
 import type { GroupReplicas } from './group_replicas.js';
 import type { ShardStore } from './shard_store.js';
 import type {
@@ -37,42 +39,58 @@ export class Timelines {
   /** [owner, uidHex] → seq of the owner's copy of a message (the newest when re-filed). */
   private readonly seqsByUid: Database<number, [string, string]>;
   /** [owner, conversationKey] → the owner's conversation list row. */
-  readonly conversationList: Database<ConversationRecord, [string, string]>;
-  /** Rows as last written inside a transaction (so including writes not yet durable), newest
-   * use last: every append rewrites its conversation's row, and reading it back from LMDB cost
-   * a get and a decode per append. Emptied when a commit fails (its rows never landed). */
-  private readonly rowsCached = new Map<string, ConversationRecord>();
+  readonly rows: ConversationRows;
   private clockMs = 0;
 
   constructor(
     private readonly store: ShardStore,
     private readonly replicas: GroupReplicas,
+    addLazy: (write: () => void) => void,
   ) {
     this.seqsByUid = store.env.openDB({ name: 'message_seqs' });
-    this.conversationList = store.env.openDB({ name: 'conversation_list' });
+    this.rows = new ConversationRows(
+      store.env,
+      (owner, conversation, row) => this.rowRepaired(owner, conversation, row),
+      addLazy,
+    );
   }
 
   /** The owner's row as the transactions queued so far leave it; call inside a commit's write. */
   conversationRow(owner: string, conversation: string): ConversationRecord | undefined {
-    return this.rowsCached.get(`${owner}\u0000${conversation}`) ??
-      this.conversationList.get([owner, conversation]);
+    return this.rows.planned(owner, conversation);
   }
 
-  /** Write the owner's row; call inside a commit's write. */
+  /** Write the owner's row (a change that is not an append); call inside a commit's write. */
   conversationRowPut(owner: string, conversation: string, row: ConversationRecord): void {
-    const cacheKey = `${owner}\u0000${conversation}`;
-    this.rowsCached.delete(cacheKey);
-    this.rowsCached.set(cacheKey, row);
-    if (this.rowsCached.size > CONVERSATION_ROWS_CACHED_MAX) {
-      const oldest = this.rowsCached.keys().next();
-      if (oldest.done !== true) this.rowsCached.delete(oldest.value);
-    }
-    void this.conversationList.put([owner, conversation], row);
+    this.rows.put(owner, conversation, row);
   }
 
-  /** A commit failed: cached rows may hold its writes. */
-  conversationRowsForget(): void {
-    this.rowsCached.clear();
+  /** `row` as stored, with the conversation's entries it has not folded yet (a crash came
+   * between their commit and the row's write-back). Walks the conversation index from its
+   * newest uid down to the first entry already folded: a recall re-filed under an older uid
+   * further down changes nothing but the row's version. */
+  private rowRepaired(owner: string, conversation: string, row: ConversationRecord): ConversationRecord {
+    const folded = row.foldedSeq ?? row.lastSeq;
+    // A row holding its newest message itself was written with every append: never behind.
+    if (folded === undefined || folded === null) return row;
+    const later: number[] = [];
+    for (const { value: seq } of this.store.conversations.getRange({
+      start: [owner, conversation, 'g'],
+      end: [owner, conversation, ''],
+      reverse: true,
+      limit: CONVERSATION_ROW_REPAIR_ENTRIES_MAX,
+    })) {
+      if (seq <= folded) break;
+      later.push(seq);
+    }
+    if (later.length === 0) return row;
+    let repaired = row;
+    for (const seq of later.sort((a, b) => a - b)) {
+      const message = this.entryAt(owner, seq)?.message;
+      if (message === undefined) continue;
+      repaired = conversationAfterAppend(repaired, owner, message, seq, this.clockNext());
+    }
+    return repaired;
   }
 
   /** The shard's conversation clock: wall ms, strictly increasing (conversation list versions). */
@@ -190,7 +208,7 @@ export class Timelines {
     // Read inside the transaction: it sees appends planned earlier in the same commit.
     const row = this.conversationRow(owner, conversation);
     const next = conversationAfterAppend(row, owner, message, seq, updateDt);
-    this.conversationRowPut(owner, conversation, next);
+    this.rows.fold(owner, conversation, next, row === undefined);
   }
 
   /** Whether `owner` already filed `message` (exactly-once for replayed deliveries). */
@@ -325,17 +343,17 @@ export function conversationAfterAppend(
   // A recall re-files an old message as type 80: it changes what is shown, not what is read.
   // An edit re-files the message too (same uid, editVersion set): not a new unread one.
   if (message.content.type === RECALLED_CONTENT_TYPE || message.editVersion !== undefined) {
-    return { ...base, ...last, updateDt };
+    return { ...base, ...last, updateDt, foldedSeq: seq };
   }
   if (message.from === owner) {
     const readUid = message.uid > base.readUid ? message.uid : base.readUid;
-    return { ...base, ...last, unread: 0, mentioned: 0, readUid, updateDt };
+    return { ...base, ...last, unread: 0, mentioned: 0, readUid, updateDt, foldedSeq: seq };
   }
   if (message.uid <= base.readUid || !countsAsUnread(message.content.type)) {
-    return { ...base, ...last, updateDt };
+    return { ...base, ...last, updateDt, foldedSeq: seq };
   }
   const mentioned = Math.max(base.mentioned, mentionOf(owner, message));
-  return { ...base, ...last, unread: base.unread + 1, mentioned, updateDt };
+  return { ...base, ...last, unread: base.unread + 1, mentioned, updateDt, foldedSeq: seq };
 }
 
 /** The row's newest-message fields after filing `uid` at `seq`. A newer message replaces a
