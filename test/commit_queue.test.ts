@@ -59,3 +59,28 @@ it('commit queue: a lone lazy write commits after COMMIT_LAZY_MS; settle() too',
     assert.equal(store.meta.get('settled'), 1);
   });
 });
+
+it('commit queue: writes that come while a transaction is being fsynced share the next one', async () => {
+  await withQueue(async (store, commits) => {
+    let transactions = 0;
+    commits.observe(() => {
+      transactions++;
+      return () => undefined;
+    });
+    // A first transaction big enough that its fsync outlasts the turns below.
+    const big = Buffer.alloc(1024, 1);
+    const first = added(commits, () => {
+      for (let i = 0; i < 20_000; i++) store.meta.put(`big${i}`, big);
+    });
+    while (transactions === 0) await new Promise((resolve) => setImmediate(resolve));
+    const later: Promise<ErrorCode>[] = [];
+    for (let i = 0; i < 5; i++) {
+      later.push(added(commits, () => store.meta.put(`later${i}`, i)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(await first, ErrorCode.OK);
+    assert.deepEqual(await Promise.all(later), later.map(() => ErrorCode.OK));
+    assert.equal(transactions, 2, 'the five later writes rode in one transaction');
+    assert.equal(store.meta.get('later4'), 4);
+  });
+});

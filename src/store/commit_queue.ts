@@ -1,6 +1,6 @@
 // Group commit: writes queue up while the previous transaction is being fsynced, then all of
-// them run in the next LMDB transaction, and each caller learns when that transaction is
-// durable. "Acked" in Magpie means: the transaction holding the message and its delivery
+// them run in the next LMDB transaction (which takes them when it starts), and each caller
+// learns when that transaction is durable. "Acked" in Magpie means: the transaction holding the message and its delivery
 // obligation has resolved here. At most COMMITS_IN_FLIGHT_MAX transactions are in flight: one
 // transaction per event-loop turn would pay one fsync per turn and starve under load; an idle
 // store waits COMMIT_WINDOW_MS for more writers; cleanup writes ride along (addLazy).
@@ -22,6 +22,8 @@ export class CommitQueue {
   private lazyTimer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private inFlight = 0;
+  /** A transaction is queued in LMDB and has not taken its writes yet: it will take these. */
+  private waiting = false;
   /** State kept ahead of LMDB (caches, write-back) that must learn each transaction's outcome. */
   private readonly observers: TransactionObserver[] = [];
   /** Which transaction writes queued now will join: it grows each time a transaction takes the
@@ -74,21 +76,26 @@ export class CommitQueue {
     }, COMMIT_LAZY_MS);
   }
 
-  /** Start the transaction for everything queued so far, unless enough are in flight already:
-   * then the writes wait for the next completion and ride in one bigger transaction. */
+  /** Start a transaction unless enough are in flight or one is still waiting for LMDB to start
+   * it. A transaction takes the queued writes when it starts, not when it is queued: writes that
+   * come while the previous one is being fsynced join it, one bigger transaction instead of a
+   * second, smaller one queued behind it. */
   flush(): void {
     this.scheduled = false;
-    if (this.writes.length === 0 || this.inFlight >= COMMITS_IN_FLIGHT_MAX) return;
-    const writes = this.lazy.length === 0 ? this.writes : this.writes.concat(this.lazy);
-    const dones = this.dones;
-    this.writes = [];
-    this.dones = [];
-    this.lazy = [];
-    this.batch++;
+    if (this.writes.length === 0 || this.waiting || this.inFlight >= COMMITS_IN_FLIGHT_MAX) return;
     this.inFlight++;
+    this.waiting = true;
+    let dones: CommitDone[] = [];
     let outcomes: ((committed: boolean) => void)[] = [];
     this.env
       .transaction(() => {
+        this.waiting = false;
+        const writes = this.lazy.length === 0 ? this.writes : this.writes.concat(this.lazy);
+        dones = this.dones;
+        this.writes = [];
+        this.dones = [];
+        this.lazy = [];
+        this.batch++;
         outcomes = this.observers.map((observer) => observer());
         for (const write of writes) write();
       })
@@ -101,6 +108,8 @@ export class CommitQueue {
         },
         (error: unknown) => {
           this.inFlight--;
+          // Failed before it started: its writes are still queued, for the next one.
+          this.waiting = false;
           for (const outcome of outcomes) outcome(false);
           this.flush();
           const code = commitErrorCode(error);
