@@ -65,13 +65,14 @@ function report(title: string, from: Census, to: Census, connections: number): v
   const rows = [...new Set([...from.keys(), ...to.keys()])].map((key) => {
     const a = from.get(key) ?? { count: 0, bytes: 0 };
     const b = to.get(key) ?? { count: 0, bytes: 0 };
-    return { key, count: (b.count - a.count) / connections, bytes: (b.bytes - a.bytes) / connections };
+    return { key, count: (b.count - a.count) / connections,
+      bytes: (b.bytes - a.bytes) / connections };
   }).sort((x, y) => y.bytes - x.bytes);
   const total = rows.reduce((sum, r) => sum + r.bytes, 0);
   process.stdout.write(`\n## ${title}: ${total.toFixed(0)} B of heap per connection\n`);
   for (const row of rows.slice(0, ROWS_SHOWN)) {
-    process.stdout.write(`${row.bytes.toFixed(1).padStart(8)} B ${row.count.toFixed(2).padStart(6)} × ` +
-      `${row.key}\n`);
+    const bytes = row.bytes.toFixed(1).padStart(8);
+    process.stdout.write(`${bytes} B ${row.count.toFixed(2).padStart(6)} × ${row.key}\n`);
   }
 }
 

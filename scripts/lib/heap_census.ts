@@ -32,7 +32,8 @@ export function heapCensus(file: string): Census {
     const type = types[snap.nodes[i + typeAt]!] ?? '?';
     const name = snap.strings[snap.nodes[i + nameAt]!] ?? '?';
     const kind = NAMED_BY_TYPE.has(type) ? `(${type})` : `${type}:${name.slice(0, 60)}`;
-    const owner = type === 'array' || type === 'hidden' || type === 'number' ? owners.get(i) : undefined;
+    const stored = type === 'array' || type === 'hidden' || type === 'number';
+    const owner = stored ? owners.get(i) : undefined;
     const key = owner === undefined ? kind : `${kind} in ${owner}`;
     const row = census.get(key) ?? { count: 0, bytes: 0 };
     row.count++;
