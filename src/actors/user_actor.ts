@@ -1,10 +1,12 @@
 // One actor per local user: it holds the user's online sessions and runs the user's sends one
 // at a time, in order. A private send is acked only after the commit that holds the message,
 // the sender's timeline entry and every delivery obligation (local appends or outbox rows).
+// Most online users are idle: the mailbox and the retry waiters are made on the first send, the
+// send rate is one number, and a single device's session is held without a Map.
 
 import { ErrorCode } from '../errors.js';
 import { MAILBOX_COMMANDS_MAX, USER_SENDS_BURST, USER_SENDS_PER_SECOND } from '../limits.js';
-import { TokenBucket } from '../runtime/token_bucket.js';
+import { RATE_REFUSED, rateTake } from '../runtime/rate_slot.js';
 import { ackFor } from '../protocol/answers.js';
 import type { SendRequest } from '../protocol/requests.js';
 import { ConversationType, isTransparentContentType, SubSignal } from '../protocol/signals.js';
@@ -35,25 +37,76 @@ interface SendAck {
 type DedupeWaiter = (code: ErrorCode, ack: SendAck | undefined) => void;
 
 export class UserActor implements Actor<UserCommand> {
-  readonly mailbox = new Mailbox<UserCommand>(MAILBOX_COMMANDS_MAX);
-  /** deviceId → its one live session. */
-  readonly sessions = new Map<string, Session>();
-  /** The user's send rate, all devices together (USER_SENDS_PER_SECOND). */
-  readonly sends = new TokenBucket(USER_SENDS_PER_SECOND, USER_SENDS_BURST, Date.now());
+  /** The live sessions, one per device: the session itself while there is one device. */
+  private devices: Session | Map<string, Session> | undefined;
+  private box: Mailbox<UserCommand> | undefined;
+  /** The user's send rate, all devices together (USER_SENDS_PER_SECOND), as a rate slot. */
+  private sendsSlot = 0;
   /** Sends handled but not yet committed; counted against the mailbox bound. */
   inFlight = 0;
   lastActiveMs = Date.now();
   /** Client message ids whose first send is still committing: retries wait for its ack. */
-  private readonly committing = new Map<string, DedupeWaiter[]>();
+  private committing: Map<string, DedupeWaiter[]> | undefined;
 
   constructor(
     readonly uid: string,
     private readonly services: ShardServices,
   ) {}
 
+  get mailbox(): Mailbox<UserCommand> {
+    this.box ??= new Mailbox<UserCommand>(MAILBOX_COMMANDS_MAX);
+    return this.box;
+  }
+
   /** Mailbox plus in-flight sends: the bound a client sees as MAILBOX_FULL. */
   get load(): number {
-    return this.mailbox.size + this.inFlight;
+    return (this.box?.size ?? 0) + this.inFlight;
+  }
+
+  /** Takes one send from the user's rate; false: over USER_SENDS_PER_SECOND. */
+  sendAllowed(nowMs: number): boolean {
+    const slot = rateTake(this.sendsSlot, nowMs, USER_SENDS_PER_SECOND, USER_SENDS_BURST);
+    if (slot === RATE_REFUSED) return false;
+    this.sendsSlot = slot;
+    return true;
+  }
+
+  get sessionCount(): number {
+    const devices = this.devices;
+    return devices === undefined ? 0 : devices instanceof Map ? devices.size : 1;
+  }
+
+  sessionOf(deviceId: string): Session | undefined {
+    const devices = this.devices;
+    if (devices instanceof Map) return devices.get(deviceId);
+    return devices?.deviceId === deviceId ? devices : undefined;
+  }
+
+  sessions(): Iterable<Session> {
+    const devices = this.devices;
+    if (devices === undefined) return [];
+    return devices instanceof Map ? devices.values() : [devices];
+  }
+
+  /** Files `session` under its deviceId (set at CONNECT), replacing that device's old one. */
+  sessionSet(session: Session): void {
+    const deviceId = session.deviceId ?? '';
+    const devices = this.devices;
+    if (devices instanceof Map) devices.set(deviceId, session);
+    else if (devices === undefined || devices.deviceId === deviceId) this.devices = session;
+    else this.devices = new Map([[devices.deviceId ?? '', devices], [deviceId, session]]);
+  }
+
+  /** Forgets `session` if it is still its device's live one. */
+  sessionDelete(session: Session): void {
+    const devices = this.devices;
+    if (devices === session) {
+      this.devices = undefined;
+      return;
+    }
+    if (!(devices instanceof Map) || devices.get(session.deviceId ?? '') !== session) return;
+    devices.delete(session.deviceId ?? '');
+    if (devices.size === 1) this.devices = devices.values().next().value;
   }
 
   handle(command: UserCommand): void {
@@ -117,7 +170,7 @@ export class UserActor implements Actor<UserCommand> {
     dedupeKey: string,
     answer: DedupeWaiter,
   ): boolean {
-    const waiting = this.committing.get(dedupeKey);
+    const waiting = this.committing?.get(dedupeKey);
     if (waiting !== undefined) {
       waiting.push(answer);
       return true;
@@ -145,6 +198,7 @@ export class UserActor implements Actor<UserCommand> {
       const key: [string, string, string] = [this.uid, message.fromDevice, clientMessageId];
       const record = { messageUid: message.uid, timestamp: message.timestamp, atMs: Date.now() };
       writes.push(() => services.store.dedupe.put(key, record));
+      this.committing ??= new Map();
       this.committing.set(dedupeKey, []);
     }
     const effect: AppendEffect = {
@@ -159,10 +213,13 @@ export class UserActor implements Actor<UserCommand> {
       this.inFlight--;
       done(code);
       const ack = { messageUid: message.uid, timestamp: message.timestamp };
-      for (const waiter of this.committing.get(dedupeKey) ?? []) {
+      const committing = this.committing;
+      if (committing === undefined) return;
+      for (const waiter of committing.get(dedupeKey) ?? []) {
         waiter(code, code === ErrorCode.OK ? ack : undefined);
       }
-      this.committing.delete(dedupeKey);
+      committing.delete(dedupeKey);
+      if (committing.size === 0) this.committing = undefined;
     });
   }
 }

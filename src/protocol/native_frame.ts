@@ -126,6 +126,11 @@ export class FrameReader {
     this.bodyBytesMax = bodyBytesMax;
   }
 
+  /** True mid-frame or after an error: the reader holds state the next chunk depends on. */
+  get pending(): boolean {
+    return this.error !== null || this.headerHave > 0 || this.inBody;
+  }
+
   /**
    * Consumes one chunk, calling onFrame for each complete frame in order. Frame bodies are
    * borrowed: valid only until onFrame returns. Returns the error that ended the stream, if any

@@ -12,7 +12,7 @@ import {
   MALFORMED_FRAMES_MAX,
   OVER_RATE_REFUSALS_MAX,
 } from '../limits.js';
-import { TokenBucket } from '../runtime/token_bucket.js';
+import { RATE_REFUSED, rateTake } from '../runtime/rate_slot.js';
 import { ackFor, connectAckFor, disconnectFor, pingFor } from '../protocol/answers.js';
 import { connectDecode, disconnectDecode, pingIntervalDecode, sendDecode } from '../protocol/requests.js';
 import { Signal, SubSignal } from '../protocol/signals.js';
@@ -29,20 +29,39 @@ import { RemoteSession } from './remote_session.js';
 import { groupCatchUp } from './group_timeline.js';
 import type { ShardServices } from './services.js';
 
-interface SessionState {
-  authTimer: NodeJS.Timeout | undefined;
-  malformed: number;
+/** What the router keeps per local connection: one object, no timer once authenticated. */
+class SessionState {
+  /** Until CONNECT is accepted or proxied; dropped then (a cleared Timeout still costs ~150 B). */
+  authTimer: NodeJS.Timeout | undefined = undefined;
+  malformed = 0;
   /** Requests refused for rate since connect; persistent flooders are closed. */
-  overRate: number;
-  readonly requests: TokenBucket;
+  overRate = 0;
+  /** The connection's request rate (CONNECTION_REQUESTS_PER_SECOND) as a rate slot. */
+  requests = 0;
   /** Set when this session is served by another shard (proxied). */
-  proxiedTo: number | undefined;
+  proxiedTo: number | undefined = undefined;
+
+  constructor(readonly session: Session) {}
+
+  /** Takes one request from the connection's rate; false: over it. */
+  requestAllowed(nowMs: number): boolean {
+    const slot = rateTake(this.requests, nowMs, CONNECTION_REQUESTS_PER_SECOND,
+      CONNECTION_REQUESTS_BURST);
+    if (slot === RATE_REFUSED) return false;
+    this.requests = slot;
+    return true;
+  }
+
+  authDone(): void {
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+  }
 }
 
 export class SessionRouter implements SessionEvents {
   readonly users = new Map<string, UserActor>();
   private readonly runtime: ActorRuntime<UserCommand>;
-  private readonly local = new Map<number, { session: Session; state: SessionState }>();
+  private readonly local = new Map<number, SessionState>();
   private readonly remote = new Map<string, RemoteSession>();
   private readonly remoteById = new Map<number, RemoteSession>();
   private readonly connectionsPerAddress = new Map<string, number>();
@@ -66,7 +85,7 @@ export class SessionRouter implements SessionEvents {
 
   *sessionsOf(uid: string): Iterable<Session> {
     const actor = this.users.get(uid);
-    if (actor !== undefined) yield* actor.sessions.values();
+    if (actor !== undefined) yield* actor.sessions();
   }
 
   // --- SessionEvents (local transports) ---
@@ -75,37 +94,31 @@ export class SessionRouter implements SessionEvents {
     const address = session.remoteAddress;
     const perAddress = (this.connectionsPerAddress.get(address) ?? 0) + 1;
     this.connectionsPerAddress.set(address, perAddress);
-    const state: SessionState = {
-      authTimer: undefined,
-      malformed: 0,
-      overRate: 0,
-      requests: new TokenBucket(CONNECTION_REQUESTS_PER_SECOND, CONNECTION_REQUESTS_BURST, Date.now()),
-      proxiedTo: undefined,
-    };
-    state.authTimer = setTimeout(() => session.close(CloseCode.AUTH_TIMEOUT), AUTH_DEADLINE_MS);
-    this.local.set(session.id, { session, state });
+    const state = new SessionState(session);
+    state.authTimer = setTimeout(authExpired, AUTH_DEADLINE_MS, session);
+    this.local.set(session.id, state);
     if (this.draining) session.close(CloseCode.GOING_AWAY);
     else if (perAddress > CONNECTIONS_PER_IP_MAX) session.close(CloseCode.TOO_MANY_CONNECTIONS);
   }
 
   inbound(session: Session, frame: Inbound): void {
-    const entry = this.local.get(session.id);
-    if (entry === undefined) return;
-    if (frame.signal !== Signal.PING && !entry.state.requests.take(Date.now())) {
-      return this.overRate(session, frame, entry.state);
+    const state = this.local.get(session.id);
+    if (state === undefined) return;
+    if (frame.signal !== Signal.PING && !state.requestAllowed(Date.now())) {
+      return this.overRate(session, frame, state);
     }
-    const owner = entry.state.proxiedTo;
-    if (owner === undefined) return this.handle(session, frame, entry.state);
+    const owner = state.proxiedTo;
+    if (owner === undefined) return this.handle(session, frame, state);
     // Heartbeats of proxied sessions are answered here and never cross the mesh.
     if (frame.signal === Signal.PING) return this.ping(session, frame);
     this.services.mesh.send(owner, { type: 'ProxyIn', source: this.services.shardId, proxyId: session.id, ...frame });
   }
 
   malformed(session: Session, _signal: number, subSignal: number, messageId: number): void {
-    const entry = this.local.get(session.id);
-    if (entry === undefined) return;
-    entry.state.malformed++;
-    if (entry.state.malformed > MALFORMED_FRAMES_MAX) return session.close(CloseCode.PROTOCOL_ERROR);
+    const state = this.local.get(session.id);
+    if (state === undefined) return;
+    state.malformed++;
+    if (state.malformed > MALFORMED_FRAMES_MAX) return session.close(CloseCode.PROTOCOL_ERROR);
     session.send(ackFor(session.profile, subSignal, messageId, ErrorCode.INVALID_DATA));
   }
 
@@ -119,15 +132,15 @@ export class SessionRouter implements SessionEvents {
   }
 
   closed(session: Session): void {
-    const entry = this.local.get(session.id);
-    if (entry === undefined) return;
+    const state = this.local.get(session.id);
+    if (state === undefined) return;
     this.local.delete(session.id);
     const address = session.remoteAddress;
     const perAddress = (this.connectionsPerAddress.get(address) ?? 1) - 1;
     if (perAddress <= 0) this.connectionsPerAddress.delete(address);
     else this.connectionsPerAddress.set(address, perAddress);
-    clearTimeout(entry.state.authTimer);
-    const owner = entry.state.proxiedTo;
+    state.authDone();
+    const owner = state.proxiedTo;
     if (owner !== undefined) {
       this.services.mesh.send(owner, { type: 'ProxyClose', source: this.services.shardId, proxyId: session.id });
     }
@@ -177,8 +190,8 @@ export class SessionRouter implements SessionEvents {
 
   /** A peer restarted: its proxied clients reconnect; sessions it proxied to us are gone. */
   peerRestarted(peer: number): void {
-    for (const { session, state } of [...this.local.values()]) {
-      if (state.proxiedTo === peer) session.close(CloseCode.SHARD_RESTART);
+    for (const state of [...this.local.values()]) {
+      if (state.proxiedTo === peer) state.session.close(CloseCode.SHARD_RESTART);
     }
     for (const remote of [...this.remote.values()]) {
       if (remote.landing === peer) remote.dropped();
@@ -195,7 +208,7 @@ export class SessionRouter implements SessionEvents {
   passivate(idleMs: number): void {
     const now = Date.now();
     for (const [uid, actor] of this.users) {
-      if (actor.sessions.size === 0 && actor.load === 0 && now - actor.lastActiveMs >= idleMs) {
+      if (actor.sessionCount === 0 && actor.load === 0 && now - actor.lastActiveMs >= idleMs) {
         this.users.delete(uid);
       }
     }
@@ -254,13 +267,13 @@ export class SessionRouter implements SessionEvents {
       this.refusals.refused(askedUid, askedDevice, password, verdict, now);
       return this.refuse(session, frame.messageId, verdict);
     }
-    if (state !== undefined) clearTimeout(state.authTimer);
+    state?.authDone();
     const { uid, deviceId } = request.value;
     session.uid = uid;
     session.deviceId = deviceId;
     const actor = this.actorOf(uid);
-    const previous = actor.sessions.get(deviceId);
-    actor.sessions.set(deviceId, session);
+    const previous = actor.sessionOf(deviceId);
+    actor.sessionSet(session);
     if (previous !== undefined && previous !== session) sessionEnd(previous, CloseCode.REPLACED);
     const head = this.services.timelines.visibleHead(uid);
     const { friendHead, requestHead } = friendHeads(this.services, uid);
@@ -284,7 +297,7 @@ export class SessionRouter implements SessionEvents {
   }
 
   private proxy(session: Session, frame: Inbound, state: SessionState, owner: number): void {
-    clearTimeout(state.authTimer);
+    state.authDone();
     state.proxiedTo = owner;
     const { mesh, shardId } = this.services;
     mesh.send(owner, {
@@ -315,7 +328,7 @@ export class SessionRouter implements SessionEvents {
           return session.send(ackFor(session.profile, SubSignal.MS, frame.messageId, request.code));
         }
         const actor = this.actorOf(uid);
-        if (!actor.sends.take(Date.now())) {
+        if (!actor.sendAllowed(Date.now())) {
           return session.send(ackFor(session.profile, SubSignal.MS, frame.messageId, ErrorCode.OVER_FREQUENCY));
         }
         if (actor.load >= MAILBOX_COMMANDS_MAX) {
@@ -352,11 +365,14 @@ export class SessionRouter implements SessionEvents {
 
   private detach(session: Session): void {
     if (session.uid === undefined || session.deviceId === undefined) return;
-    const actor = this.users.get(session.uid);
-    if (actor !== undefined && actor.sessions.get(session.deviceId) === session) {
-      actor.sessions.delete(session.deviceId);
-    }
+    this.users.get(session.uid)?.sessionDelete(session);
   }
+}
+
+/** One function for every auth deadline: a closure per connection would outlive nothing but
+ * cost a context each. */
+function authExpired(session: Session): void {
+  session.close(CloseCode.AUTH_TIMEOUT);
 }
 
 /** Close for good (replaced, logged out): native clients get a DISCONNECT first. */

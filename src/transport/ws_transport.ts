@@ -42,8 +42,9 @@ class WsSession implements Session {
   /** The profile is fixed by the first frame; later frames of the other kind are refused. */
   profileFixed = false;
   /** Frames sent during this turn: a commit acks many sends and pushes to many devices at once,
-   * so one corked write per socket per turn replaces a syscall per frame. */
-  private pending: (string | Uint8Array)[] = [];
+   * so one corked write per socket per turn replaces a syscall per frame. Null while nothing is
+   * queued, which is nearly always: an idle connection holds no array. */
+  private pending: (string | Uint8Array)[] | null = null;
 
   constructor(
     private readonly ws: WebSocket<WsUserData>,
@@ -52,9 +53,11 @@ class WsSession implements Session {
 
   send(data: string | Uint8Array): void {
     if (this.closed) return;
-    if (this.pending.length === 0) {
+    if (this.pending === null) {
       if (sessionsPending.length === 0) process.nextTick(sessionsFlush);
       sessionsPending.push(this);
+      this.pending = [data];
+      return;
     }
     this.pending.push(data);
   }
@@ -62,8 +65,8 @@ class WsSession implements Session {
   /** Write this turn's frames; uWS neither holds nor copies them past the call. */
   flush(): void {
     const frames = this.pending;
-    if (frames.length === 0) return;
-    this.pending = [];
+    if (frames === null) return;
+    this.pending = null;
     if (this.closed) return;
     if (frames.length === 1) return this.write(frames[0] as string | Uint8Array);
     this.ws.cork(() => {
@@ -89,7 +92,7 @@ class WsSession implements Session {
   /** uWS closed the socket: queued frames have nowhere to go. */
   closedByPeer(): void {
     this.closed = true;
-    this.pending = [];
+    this.pending = null;
   }
 
   setPingInterval(): void {
