@@ -60,7 +60,7 @@ it('commit queue: a lone lazy write commits after COMMIT_LAZY_MS; settle() too',
   });
 });
 
-it('commit queue: writes that come while a transaction is being fsynced share the next one', async () => {
+it('commit queue: writes that come during a transaction\'s fsync share the next one', async () => {
   await withQueue(async (store, commits) => {
     let transactions = 0;
     commits.observe(() => {

@@ -141,7 +141,11 @@ function rowWire(
 
 /** Rows a crash left behind were repaired for a reader: store them so, or every pull would
  * repair them again (each time with a new version). */
-function repairedRowsPersist(services: ShardServices, owner: string, conversations: string[]): void {
+function repairedRowsPersist(
+  services: ShardServices,
+  owner: string,
+  conversations: readonly string[],
+): void {
   const { timelines } = services;
   services.commits.add(
     () => {

@@ -138,7 +138,8 @@ export class Outbox {
     link.headSentMs = Date.now();
     for (const envelope of link.pending) {
       if (envelope.linkSeq < fromLinkSeq) continue;
-      this.mesh.send(destination, envelope.resent === true ? envelope : { ...envelope, resent: true });
+      const again = envelope.resent === true ? envelope : { ...envelope, resent: true as const };
+      this.mesh.send(destination, again);
     }
   }
 

@@ -1,9 +1,10 @@
 // Group commit: writes queue up while the previous transaction is being fsynced, then all of
 // them run in the next LMDB transaction (which takes them when it starts), and each caller
-// learns when that transaction is durable. "Acked" in Magpie means: the transaction holding the message and its delivery
-// obligation has resolved here. At most COMMITS_IN_FLIGHT_MAX transactions are in flight: one
-// transaction per event-loop turn would pay one fsync per turn and starve under load; an idle
-// store waits COMMIT_WINDOW_MS for more writers; cleanup writes ride along (addLazy).
+// learns when that transaction is durable. "Acked" in Magpie means: the transaction holding
+// the message and its delivery obligation has resolved here. At most COMMITS_IN_FLIGHT_MAX
+// transactions are in flight: one transaction per event-loop turn would pay one fsync per turn
+// and starve under load; an idle store waits COMMIT_WINDOW_MS for more writers; cleanup writes
+// ride along (addLazy).
 
 import type { RootDatabase } from 'lmdb';
 import { ErrorCode } from '../errors.js';

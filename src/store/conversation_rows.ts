@@ -19,7 +19,8 @@ import {
 import type { ConversationRecord } from './records.js';
 
 /** Folds the timeline entries a stored row has not seen yet; returns the row itself when none. */
-export type RowRepair = (owner: string, conversation: string, row: ConversationRecord) => ConversationRecord;
+export type RowRepair =
+  (owner: string, conversation: string, row: ConversationRecord) => ConversationRecord;
 
 interface RowChange {
   readonly owner: string;
@@ -141,7 +142,9 @@ export class ConversationRows {
     this.writeBackQueued = false;
     // After a failed transaction `dirty` was rebuilt from the committed rows; a committed row
     // missing from it has been written by a transaction still in flight.
-    for (const change of this.dirty.values()) this.put(change.owner, change.conversation, change.row);
+    for (const { owner, conversation, row } of this.dirty.values()) {
+      this.put(owner, conversation, row);
+    }
   }
 
   private landed(changes: readonly RowChange[]): void {

@@ -9,6 +9,7 @@
 
 import type { Database } from 'lmdb';
 import { CONVERSATION_ROW_REPAIR_ENTRIES_MAX } from '../limits.js';
+import { conversationAfterAppend, countsAsUnread, mentionOf } from './conversation_fold.js';
 import { ConversationRows } from './conversation_rows.js';
 import type { GroupReplicas } from './group_replicas.js';
 import type { ShardStore } from './shard_store.js';
@@ -69,7 +70,11 @@ export class Timelines {
    * between their commit and the row's write-back). Walks the conversation index from its
    * newest uid down to the first entry already folded: a recall re-filed under an older uid
    * further down changes nothing but the row's version. */
-  private rowRepaired(owner: string, conversation: string, row: ConversationRecord): ConversationRecord {
+  private rowRepaired(
+    owner: string,
+    conversation: string,
+    row: ConversationRecord,
+  ): ConversationRecord {
     const folded = row.foldedSeq ?? row.lastSeq;
     // A row holding its newest message itself was written with every append: never behind.
     if (folded === undefined || folded === null) return row;
@@ -297,76 +302,6 @@ export class Timelines {
     }
     return seqs;
   }
-}
-
-/** PROTOCOL.md §6 content type 80 (the store does not import protocol/). */
-const RECALLED_CONTENT_TYPE = 80;
-
-/** Content types that make a conversation unread: not recalls, tips or group notices. */
-function countsAsUnread(type: number): boolean {
-  return type < 80 || type >= 400;
-}
-
-/** 2 when the message mentions everyone, 1 when it lists `owner`, else 0. */
-function mentionOf(owner: string, message: StoredMessage): number {
-  const { mentionedType, mentionedTargets } = message.content;
-  if (mentionedType === 2) return 2;
-  if (mentionedType === 1 && mentionedTargets?.includes(owner) === true) return 1;
-  return 0;
-}
-
-/** The owner's conversation row after `message` was filed: the owner's own messages mark the
- * conversation read; others' count as unread unless already read (a recall re-files a message
- * with its old uid). */
-export function conversationAfterAppend(
-  row: ConversationRecord | undefined,
-  owner: string,
-  message: StoredMessage,
-  seq: number,
-  updateDt: number,
-): ConversationRecord {
-  const base: ConversationRecord = row ?? {
-    conversationType: message.conversationType,
-    target: message.conversationType === 0 && message.target === owner
-      ? message.from
-      : message.target,
-    line: message.line,
-    unread: 0,
-    mentioned: 0,
-    readUid: 0n,
-    pinned: false,
-    silent: false,
-    draft: '',
-    updateDt,
-  };
-  const last = lastAfter(base, message.uid, seq);
-  // A recall re-files an old message as type 80: it changes what is shown, not what is read.
-  // An edit re-files the message too (same uid, editVersion set): not a new unread one.
-  if (message.content.type === RECALLED_CONTENT_TYPE || message.editVersion !== undefined) {
-    return { ...base, ...last, updateDt, foldedSeq: seq };
-  }
-  if (message.from === owner) {
-    const readUid = message.uid > base.readUid ? message.uid : base.readUid;
-    return { ...base, ...last, unread: 0, mentioned: 0, readUid, updateDt, foldedSeq: seq };
-  }
-  if (message.uid <= base.readUid || !countsAsUnread(message.content.type)) {
-    return { ...base, ...last, updateDt, foldedSeq: seq };
-  }
-  const mentioned = Math.max(base.mentioned, mentionOf(owner, message));
-  return { ...base, ...last, unread: base.unread + 1, mentioned, updateDt, foldedSeq: seq };
-}
-
-/** The row's newest-message fields after filing `uid` at `seq`. A newer message replaces a
- * legacy row's copy; an older one (a recall re-filed) leaves the row's newest as it was. */
-function lastAfter(
-  row: ConversationRecord,
-  uid: bigint,
-  seq: number,
-): { lastUid?: bigint | undefined; lastSeq?: number | undefined; last?: undefined } {
-  const lastUid = row.lastUid ?? row.last?.uid;
-  if (lastUid !== undefined && uid < lastUid) return {};
-  const fields = { lastUid: uid, lastSeq: seq };
-  return row.last === undefined || row.last === null ? fields : { ...fields, last: undefined };
 }
 
 /** The newest message of a conversation row, as the owner's timeline holds it now. */
