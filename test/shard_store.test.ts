@@ -8,7 +8,6 @@ import path from 'node:path';
 import { it } from 'node:test';
 import { open } from 'lmdb';
 import { Packr } from 'msgpackr';
-import { packedValue, putPacked } from '../src/store/packed_values.js';
 import { shardStoreClose, shardStoreOpen } from '../src/store/shard_store.js';
 import type { StoredTimelineEntry } from '../src/store/records.js';
 
@@ -54,29 +53,3 @@ it('shard store: timeline values written as msgpackr records (before plain maps)
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
-
-it('shard store: values packed ahead of the transaction are the bytes a put writes', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-store-packed-'));
-  const store = shardStoreOpen({ path: dir, mapBytes: 64 * 1024 * 1024 });
-  try {
-    const dedupe = { messageUid: 2n ** 62n + 5n, timestamp: 1_735_689_600_123, atMs: 17 };
-    const first = packedValue(entry);
-    const second = packedValue(dedupe);
-    await store.env.transaction(() => {
-      store.timeline.put(['alice', 1], entry);
-      putPacked(store.timeline, ['alice', 2], first);
-      store.dedupe.put(['alice', 'phone', 'a'], dedupe);
-      putPacked(store.dedupe, ['alice', 'phone', 'b'], second);
-    });
-    assert.deepEqual(store.timeline.get(['alice', 2]), entry);
-    assert.deepEqual(store.dedupe.get(['alice', 'phone', 'b']), dedupe);
-    assert.deepEqual(store.timeline.getBinary(['alice', 2]), store.timeline.getBinary(['alice', 1]));
-    assert.deepEqual(
-      store.dedupe.getBinary(['alice', 'phone', 'b']),
-      store.dedupe.getBinary(['alice', 'phone', 'a']),
-    );
-  } finally {
-    await shardStoreClose(store);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});

@@ -22,7 +22,6 @@ import { privateSendCheck } from '../features/friends.js';
 import type { Session } from '../transport/session.js';
 import type { ShardServices } from '../shard/services.js';
 import { pushTransparent } from '../shard/notify.js';
-import { packedValue, putPacked } from '../store/packed_values.js';
 
 export type UserCommand = {
   readonly type: 'Send';
@@ -198,8 +197,7 @@ export class UserActor implements Actor<UserCommand> {
     if (dedupeKey !== '') {
       const key: [string, string, string] = [this.uid, message.fromDevice, clientMessageId];
       const record = { messageUid: message.uid, timestamp: message.timestamp, atMs: Date.now() };
-      const packed = packedValue(record);
-      writes.push(() => putPacked(services.store.dedupe, key, packed));
+      writes.push(() => services.store.dedupe.put(key, record));
       this.committing ??= new Map();
       this.committing.set(dedupeKey, []);
     }

@@ -54,7 +54,7 @@ export interface ShardStoreOptions {
  * written as records by earlier versions still read the same. Named DBs inherit these from the
  * environment's options, not from `encoder` (and lmdb-js's typings do not list them).
  */
-export const VALUE_FORMAT = { useRecords: false, mapsAsObjects: true } as const;
+const VALUE_FORMAT = { useRecords: false, mapsAsObjects: true } as const;
 
 export function shardStoreOpen(options: ShardStoreOptions): ShardStore {
   const env = open({

@@ -7,11 +7,10 @@
 // read-fan-out group message is filed as a pointer into the shard's group replica; every read
 // here resolves it, so callers only ever see whole messages.
 
-import type { Binary, Database } from 'lmdb';
+import type { Database } from 'lmdb';
 import { CONVERSATION_ROW_REPAIR_ENTRIES_MAX } from '../limits.js';
 import { conversationAfterAppend, countsAsUnread, mentionOf } from './conversation_fold.js';
 import { ConversationRows } from './conversation_rows.js';
-import { packedValue, putPacked } from './packed_values.js';
 import type { GroupReplicas } from './group_replicas.js';
 import type { ShardStore } from './shard_store.js';
 import type {
@@ -42,8 +41,6 @@ export class Timelines {
   private readonly seqsByUid: Database<number, [string, string]>;
   /** [owner, conversationKey] → the owner's conversation list row. */
   readonly rows: ConversationRows;
-  /** A message's timeline entry packed once for every local owner it is filed for. */
-  private readonly entriesPacked = new WeakMap<StoredMessage, Binary>();
   private clockMs = 0;
 
   constructor(
@@ -171,18 +168,12 @@ export class Timelines {
   /** Assign the next seq to `message` for `owner`; the returned write must join a commit. */
   appendMessage(owner: string, message: StoredMessage): { seq: number; write: () => void } {
     const seq = this.seqNext(owner);
-    let packed = this.entriesPacked.get(message);
-    if (packed === undefined) {
-      const entry: TimelineEntry = { kind: 'message', message };
-      packed = packedValue(entry);
-      this.entriesPacked.set(message, packed);
-    }
-    const value = packed;
+    const entry: TimelineEntry = { kind: 'message', message };
     const updateDt = this.clockNext();
     return {
       seq,
       write: () => {
-        putPacked(this.store.timeline, [owner, seq], value);
+        this.store.timeline.put([owner, seq], entry);
         this.indexesWrite(owner, seq, message, updateDt);
       },
     };
