@@ -20,7 +20,9 @@ class ReferenceBucket {
       this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.rate) / 1000);
       this.updatedMs = nowMs;
     }
-    if (this.tokens < 1) return false;
+    // Tokens add up in fractions (0.284 + 0.292 + …) and may land a hair under a whole one;
+    // the slot allows the same rounding slack (SLACK_TOKENS), so the reference does too.
+    if (this.tokens < 1 - 1e-9) return false;
     this.tokens -= 1;
     return true;
   }
@@ -56,5 +58,5 @@ it('rate slot: answers as the token bucket does for any request times', () => {
         if (next !== RATE_REFUSED) slot = next;
       }
     },
-  ), { numRuns: 2_000 });
+  ), { numRuns: 20_000 });
 });
