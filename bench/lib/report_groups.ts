@@ -11,7 +11,7 @@ export interface RunGroup {
   readonly caseName: string;
   /** `git rev-parse --short HEAD` of the runs, or 'unknown'. */
   readonly commit: string;
-  /** Some run had uncommitted changes in tracked files. */
+  /** Some run had uncommitted changes in tracked files, or a stale build. */
   readonly dirty: boolean;
   readonly machine: string;
   /** The undisturbed runs, oldest first. */
@@ -69,7 +69,8 @@ export function runGroups(cases: readonly Json[], otherMax: number): RunGroup[] 
     const first = all[0]!;
     groups.push({
       bench: String(first['bench']), caseName: caseNameOf(first), commit: commitOf(first),
-      dirty: all.some((r) => envOf(r)['dirty'] === true), machine: machineOf(first),
+      dirty: all.some((r) => envOf(r)['dirty'] === true || envOf(r)['stale'] === true),
+      machine: machineOf(first),
       runs: kept, dropped: all.length - kept.length,
       disturbedRuns: all.filter((r) => !kept.includes(r)), firstAt: atOf(first),
     });

@@ -36,7 +36,8 @@ export function reportTables(rows: readonly ReportRow[]): string {
     parts.push('');
   }
   parts.push('Machines: ' + machines.map((m) => `${label(m)} = ${m}`).join('; ') + '. ' +
-    'A commit marked * had uncommitted changes in tracked files when it ran.');
+    'A commit marked * had uncommitted changes in tracked files when it ran, or ran a stale ' +
+    'build (sources newer than dist/).');
   return parts.join('\n');
 }
 
