@@ -29,6 +29,7 @@ import {
   type ConversationRecord,
   type StoredMessage,
 } from '../store/records.js';
+import { conversationRowNew } from '../store/conversation_fold.js';
 import { conversationLast, entrySizeEstimate } from '../store/timelines.js';
 import type { Inbound, Session } from '../transport/session.js';
 import type { Applied } from './state_ops.js';
@@ -65,18 +66,7 @@ export function conversationDecode(fields: Fields): ConversationRef | undefined 
 }
 
 function rowNew(ref: ConversationRef, updateDt: number): ConversationRecord {
-  return {
-    conversationType: ref.type,
-    target: ref.target,
-    line: ref.line,
-    unread: 0,
-    mentioned: 0,
-    readUid: 0n,
-    pinned: false,
-    silent: false,
-    draft: '',
-    updateDt,
-  };
+  return conversationRowNew(ref.type, ref.target, ref.line, updateDt);
 }
 
 /** CLN to the owner's online devices except one session (-1: none). */

@@ -20,6 +20,27 @@ export function mentionOf(owner: string, message: StoredMessage): number {
   return 0;
 }
 
+/** A conversation's row before anything was filed or read in it. */
+export function conversationRowNew(
+  conversationType: number,
+  target: string,
+  line: number,
+  updateDt: number,
+): ConversationRecord {
+  return {
+    conversationType,
+    target,
+    line,
+    unread: 0,
+    mentioned: 0,
+    readUid: 0n,
+    pinned: false,
+    silent: false,
+    draft: '',
+    updateDt,
+  };
+}
+
 /** The owner's conversation row after `message` was filed: the owner's own messages mark the
  * conversation read; others' count as unread unless already read (a recall re-files a message
  * with its old uid). */
@@ -30,20 +51,10 @@ export function conversationAfterAppend(
   seq: number,
   updateDt: number,
 ): ConversationRecord {
-  const base: ConversationRecord = row ?? {
-    conversationType: message.conversationType,
-    target: message.conversationType === 0 && message.target === owner
-      ? message.from
-      : message.target,
-    line: message.line,
-    unread: 0,
-    mentioned: 0,
-    readUid: 0n,
-    pinned: false,
-    silent: false,
-    draft: '',
-    updateDt,
-  };
+  const target = message.conversationType === 0 && message.target === owner
+    ? message.from
+    : message.target;
+  const base = row ?? conversationRowNew(message.conversationType, target, message.line, updateDt);
   const last = lastAfter(base, message.uid, seq);
   // A recall re-files an old message as type 80: it changes what is shown, not what is read.
   // An edit re-files the message too (same uid, editVersion set): not a new unread one.
