@@ -24,6 +24,7 @@ import type { LoadResult } from './lib/load_child.js';
 import { UsageWindow, procUsageText } from './lib/proc_stat.js';
 import type { ProcUsage, WindowUsage } from './lib/proc_stat.js';
 import { cpuUsPer, msText, progress, rateText, resultsWrite } from './lib/results.js';
+import { metricsPoll } from './lib/server_metrics.js';
 import { benchServerStart } from '../scripts/lib/server_process.js';
 import type { BenchServer } from '../scripts/lib/server_process.js';
 
@@ -43,6 +44,13 @@ const RATES_MAX = 8;
 const TEXT_BYTES_MAX = 4_096;
 const DURATION_MS_MAX = 600_000;
 const PROFILE_TOP_MAX = 100;
+
+/** Per-shard transaction figures read from /metrics over the measured window (medians of the
+ * per-second means over the shards that committed): where a message's latency goes. */
+const COMMIT_METRICS = [
+  'magpie_commits_per_second', 'magpie_commit_writes_mean', 'magpie_commit_wait_p50_ms',
+  'magpie_commit_callback_p50_ms', 'magpie_commit_durable_p50_ms',
+] as const;
 
 const GENERATOR_SCRIPT = fileURLToPath(new URL('./lib/chat_generator.js', import.meta.url));
 
@@ -208,6 +216,13 @@ function resultText(result: OneToOneResult): string {
       `undelivered ${result.undelivered} dropped ${result.dropped}`);
 }
 
+function commitsText(commits: Record<string, number>): string {
+  const of = (name: string): number => commits[`magpie_${name}`] ?? NaN;
+  return `  per shard: ${of('commits_per_second')} transactions/s × ${of('commit_writes_mean')} ` +
+    `writes; queued→started / callback / →durable p50 ${of('commit_wait_p50_ms')} / ` +
+    `${of('commit_callback_p50_ms')} / ${of('commit_durable_p50_ms')} ms`;
+}
+
 async function casesRun(server: BenchServer, children: LoadChild<ChatSetup, ChatRun, ChatData>[],
   cross: number): Promise<OneToOneResult[]> {
   const runs: ChatRun[] = options['open-loop']
@@ -217,16 +232,28 @@ async function casesRun(server: BenchServer, children: LoadChild<ChatSetup, Chat
   for (const run of runs) {
     progress(BENCH, `case ${caseName(run)}`);
     const window = new UsageWindow(server.pid);
+    let commitPoll: ReturnType<typeof metricsPoll> | undefined;
+    let commitStopped: Promise<Record<string, number>> = Promise.resolve({});
     const results = await loadCaseRun(children, {
       bench: BENCH, run, warmupMs: options.warmup, durationMs: options.time,
-      onWindowStart: () => window.start(),
-      onWindowEnd: () => window.end(),
+      onWindowStart: () => {
+        window.start();
+        commitPoll = metricsPoll(server.httpBase, COMMIT_METRICS);
+      },
+      onWindowEnd: () => {
+        window.end();
+        commitStopped = commitPoll?.stop() ?? commitStopped;
+      },
       progressText: (d, s) => `acked ${rateText((d['acked'] ?? 0) / s)}/s, ` +
         `delivered ${rateText((d['delivered'] ?? 0) / s)}/s`,
     });
-    const result = resultBuild(run, results, (generators) => window.usage(generators), cross);
+    const result = {
+      ...resultBuild(run, results, (generators) => window.usage(generators), cross),
+      commits: await commitStopped,
+    };
     out.push(result);
-    process.stdout.write(`${resultText(result)}\n${JSON.stringify(result)}\n`);
+    process.stdout.write(`${resultText(result)}\n${commitsText(result.commits)}\n` +
+      `${JSON.stringify(result)}\n`);
   }
   return out;
 }

@@ -4,7 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PartitionMap } from '../src/router/partition_map.js';
 import { serverStart } from './helpers/server.js';
+import { text as textContent, userConnect } from './helpers/users.js';
 
 /** Stats arrive every second; two intervals and a margin cover a slow start. */
 const STATS_WAIT_MS = 5_000;
@@ -35,6 +37,45 @@ describe('shard stats in /metrics', () => {
         assert.ok(max !== undefined && Number.isFinite(max) && max >= p99, `shard ${shard} max`);
         assert.ok(heap !== undefined && heap > 1024 * 1024, `shard ${shard} heap ${heap}`);
       }
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+});
+
+describe('commit figures in /metrics', () => {
+  it('a shard that commits reports its transactions, their timings and rows waiting', async () => {
+    // Rows are written back once an hour here: every conversation change after the first
+    // message waits in memory, so the waiting count must show them.
+    const env = { MAGPIE_CONVERSATION_ROWS_WRITEBACK_MS: '3600000' };
+    const server = await serverStart({ shards: 2, env });
+    try {
+      const a = await userConnect(server, { transport: 'tcp' });
+      const b = await userConnect(server, { transport: 'tcp' });
+      const shard = new PartitionMap(2).shardOf(a.uid);
+      const conversation = { type: 0, target: b.uid, line: 0 };
+      const deadline = Date.now() + STATS_WAIT_MS;
+      let metrics = '';
+      let sent = 0;
+      for (;;) {
+        await a.client.send({ conversation, content: textContent(`tick ${sent++}`) });
+        metrics = await (await fetch(`${server.httpBase}/metrics`)).text();
+        const commits = metricValue(metrics, 'magpie_commits_per_second', shard) ?? 0;
+        const waiting = metricValue(metrics, 'magpie_conversation_rows_waiting', shard) ?? 0;
+        if ((commits > 0 && waiting > 0) || Date.now() > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+      const value = (name: string): number => metricValue(metrics, name, shard) ?? -1;
+      assert.ok(value('magpie_commits_per_second') > 0, 'transactions counted');
+      assert.ok(value('magpie_commit_writes_mean') >= 1, 'writes per transaction');
+      assert.ok(value('magpie_commit_durable_p50_ms') > 0, 'time to durable');
+      assert.ok(value('magpie_commit_durable_max_ms') >= value('magpie_commit_durable_p50_ms'));
+      assert.ok(value('magpie_commit_callback_p50_ms') >= 0);
+      assert.ok(value('magpie_commit_wait_p50_ms') >= 0);
+      assert.ok(value('magpie_conversation_rows_waiting') >= 1, 'the sender\'s row waits');
+      a.client.close();
+      b.client.close();
     } finally {
       await server.stop();
       server.cleanup();

@@ -38,3 +38,37 @@ export function metricShards(metrics: ShardMetrics, name: string): number[] {
 export function metricSum(metrics: ShardMetrics, name: string): number {
   return metricShards(metrics, name).reduce((sum, value) => sum + value, 0);
 }
+
+/** The shards' Stats cover one second each: polling faster reads the same interval twice. */
+const POLL_MS = 1_000;
+
+/**
+ * Reads /metrics once a second until `stop`, which resolves to each of `names`' median over the
+ * polls of its mean over the shards (shards with nothing to report, 0 commits, are left out of
+ * the mean). For figures that shards report per second (commit timings).
+ */
+export function metricsPoll(httpBase: string, names: readonly string[]):
+  { stop: () => Promise<Record<string, number>> } {
+  const polls: ShardMetrics[] = [];
+  let reading: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    reading = metricsRead(httpBase).then((metrics) => void polls.push(metrics), () => undefined);
+  }, POLL_MS);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await reading;
+      const out: Record<string, number> = {};
+      for (const name of names) {
+        const means = polls.map((metrics) => {
+          const active = metricShards(metrics, 'magpie_commits_per_second')
+            .map((commits, shard) => (commits > 0 ? metricShards(metrics, name)[shard] ?? 0 : null))
+            .filter((value): value is number => value !== null);
+          return active.length === 0 ? 0 : active.reduce((a, b) => a + b, 0) / active.length;
+        }).sort((a, b) => a - b);
+        out[name] = means.length === 0 ? 0 : Math.round((means[means.length >> 1] ?? 0) * 100) / 100;
+      }
+      return out;
+    },
+  };
+}

@@ -6,6 +6,7 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { DEVICE_ID_CHARS_MAX, USER_ID_CHARS_MAX } from '../limits.js';
 import { asFields, fieldString } from '../protocol/fields.js';
 import { partitionOf } from '../router/partition_map.js';
+import type { ShardStats } from '../router/control.js';
 import type { Supervisor } from '../supervisor.js';
 import { bodyJson, CORS_HEADERS, replyOf } from './http_io.js';
 import { login, sendCode, type LoginDeps } from './login.js';
@@ -16,6 +17,17 @@ export interface ControlPlaneDeps extends LoginDeps {
   readonly adminToken: string;
   readonly isDraining: () => boolean;
 }
+
+/** A shard's transactions over its last Stats second, and its rows waiting for write-back. */
+const COMMIT_METRICS: readonly (readonly [string, (stats: ShardStats) => number])[] = [
+  ['magpie_commits_per_second', (stats) => stats.commitsPerSecond],
+  ['magpie_commit_writes_mean', (stats) => stats.commitWritesMean],
+  ['magpie_commit_wait_p50_ms', (stats) => stats.commitWaitP50Ms],
+  ['magpie_commit_callback_p50_ms', (stats) => stats.commitCallbackP50Ms],
+  ['magpie_commit_durable_p50_ms', (stats) => stats.commitDurableP50Ms],
+  ['magpie_commit_durable_max_ms', (stats) => stats.commitDurableMaxMs],
+  ['magpie_conversation_rows_waiting', (stats) => stats.conversationRowsWaiting],
+];
 
 export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): void {
   app.options('/*', (res) => {
@@ -77,6 +89,7 @@ export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): v
     // Lag and heap cover each shard's last one-second Stats interval.
     lines.push('# TYPE magpie_event_loop_lag_p99_ms gauge');
     lines.push('# TYPE magpie_event_loop_lag_max_ms gauge', '# TYPE magpie_heap_used_bytes gauge');
+    for (const [name] of COMMIT_METRICS) lines.push(`# TYPE ${name} gauge`);
     deps.supervisor.stats.forEach((stats, shard) => {
       lines.push(`magpie_sessions{shard="${shard}"} ${stats.sessions}`);
       lines.push(`magpie_actors{shard="${shard}"} ${stats.actors}`);
@@ -84,6 +97,7 @@ export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): v
       lines.push(`magpie_event_loop_lag_p99_ms{shard="${shard}"} ${stats.loopLagP99Ms}`);
       lines.push(`magpie_event_loop_lag_max_ms{shard="${shard}"} ${stats.loopLagMaxMs}`);
       lines.push(`magpie_heap_used_bytes{shard="${shard}"} ${stats.heapUsedBytes}`);
+      for (const [name, of] of COMMIT_METRICS) lines.push(`${name}{shard="${shard}"} ${of(stats)}`);
     });
     res.cork(() => {
       for (const [name, value] of CORS_HEADERS) res.writeHeader(name, value);

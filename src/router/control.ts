@@ -41,6 +41,15 @@ export interface ShardStats {
   readonly loopLagP99Ms: number;
   readonly loopLagMaxMs: number;
   readonly heapUsedBytes: number;
+  /** Transactions in the last second and their timings (store/commit_times.ts). */
+  readonly commitsPerSecond: number;
+  readonly commitWritesMean: number;
+  readonly commitWaitP50Ms: number;
+  readonly commitCallbackP50Ms: number;
+  readonly commitDurableP50Ms: number;
+  readonly commitDurableMaxMs: number;
+  /** Conversation-list rows folded in memory and not yet written back. */
+  readonly conversationRowsWaiting: number;
 }
 
 export type FromShard =

@@ -141,6 +141,8 @@ export class Shard {
       actors: this.router.users.size,
       outboxPending: this.services.outbox.pendingCount,
       ...this.loopStats.sample(),
+      ...this.services.commits.times.sample(),
+      conversationRowsWaiting: this.services.timelines.rows.waiting,
     });
   }
 

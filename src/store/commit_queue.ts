@@ -8,6 +8,7 @@
 
 import type { RootDatabase } from 'lmdb';
 import { ErrorCode } from '../errors.js';
+import { CommitTimes } from './commit_times.js';
 import { COMMIT_LAZY_MS, COMMIT_OPS_MAX, COMMIT_WINDOW_MS, COMMITS_IN_FLIGHT_MAX } from '../limits.js';
 
 export type CommitDone = (code: ErrorCode) => void;
@@ -25,6 +26,8 @@ export class CommitQueue {
   private inFlight = 0;
   /** A transaction is queued in LMDB and has not taken its writes yet: it will take these. */
   private waiting = false;
+  /** Per-transaction timings for the shard's Stats. */
+  readonly times = new CommitTimes();
   /** State kept ahead of LMDB (caches, write-back) that must learn each transaction's outcome. */
   private readonly observers: TransactionObserver[] = [];
   /** Which transaction writes queued now will join: it grows each time a transaction takes the
@@ -88,8 +91,13 @@ export class CommitQueue {
     this.waiting = true;
     let dones: CommitDone[] = [];
     let outcomes: ((committed: boolean) => void)[] = [];
+    const queuedMs = performance.now();
+    let startedMs = 0;
+    let writtenMs = 0;
+    let count = 0;
     this.env
       .transaction(() => {
+        startedMs = performance.now();
         this.waiting = false;
         const writes = this.lazy.length === 0 ? this.writes : this.writes.concat(this.lazy);
         dones = this.dones;
@@ -99,9 +107,13 @@ export class CommitQueue {
         this.batch++;
         outcomes = this.observers.map((observer) => observer());
         for (const write of writes) write();
+        count = writes.length;
+        writtenMs = performance.now();
       })
       .then(
         () => {
+          this.times.record(startedMs - queuedMs, writtenMs - startedMs,
+            performance.now() - writtenMs, count);
           this.inFlight--;
           for (const outcome of outcomes) outcome(true);
           this.flush();
