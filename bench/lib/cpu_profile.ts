@@ -7,6 +7,7 @@ import path from 'node:path';
 
 interface ProfileNode {
   readonly id: number;
+  readonly children?: readonly number[];
   readonly callFrame: {
     readonly functionName: string;
     readonly url: string;
@@ -103,4 +104,52 @@ export function profileSummaryText(summary: ProfileSummary): string {
     lines.push(`  ${entry.selfPercent.toFixed(1).padStart(5)}%  ${entry.name}  ${entry.where}`);
   }
   return lines.join('\n');
+}
+
+export interface InclusiveEntry {
+  readonly name: string;
+  readonly where: string;
+  /** Share of the busy (not idle) samples with this function anywhere on the stack. */
+  readonly inclusivePercent: number;
+  readonly selfPercent: number;
+}
+
+/** Inclusive time per function (a function counted once per sample however deep it recurs),
+ * as shares of the thread's busy samples: where the time goes under a caller. */
+export function profileInclusive(file: string, topCount: number): InclusiveEntry[] {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map<number, ProfileNode>(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const keyOf = (node: ProfileNode): string => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    return `${functionName === '' ? '(anonymous)' : functionName}\u0000${whereOf(url, lineNumber)}`;
+  };
+  const inclusive = new Map<string, number>();
+  const self = new Map<string, number>();
+  let busy = 0;
+  for (const sample of profile.samples ?? []) {
+    const node = byId.get(sample);
+    if (node === undefined || node.callFrame.functionName === '(idle)') continue;
+    busy++;
+    self.set(keyOf(node), (self.get(keyOf(node)) ?? 0) + 1);
+    const seen = new Set<string>();
+    for (let id: number | undefined = sample; id !== undefined; id = parentOf.get(id)) {
+      const frame = byId.get(id);
+      if (frame === undefined) break;
+      const key = keyOf(frame);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + 1);
+    }
+  }
+  const percent = (count: number): number => (busy === 0 ? 0 : Math.round((count / busy) * 1000) / 10);
+  return [...inclusive]
+    .filter(([key]) => !key.startsWith('(root)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, topCount)
+    .map(([key, count]) => {
+      const [name = '', where = ''] = key.split('\u0000');
+      return { name, where, inclusivePercent: percent(count), selfPercent: percent(self.get(key) ?? 0) };
+    });
 }
