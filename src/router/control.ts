@@ -2,6 +2,8 @@
 // cross as numeric codes: structured clone drops Error subclasses.
 
 import type { MessagePort } from 'node:worker_threads';
+import type { LoopStatsSample } from '../shard/loop_stats.js';
+import type { CommitTimesSample } from '../store/commit_times.js';
 
 export type ToShard =
   | { readonly type: 'MeshAttach'; readonly peer: number; readonly port: MessagePort }
@@ -33,21 +35,12 @@ export interface ShardPorts {
   readonly publicTcpPort: number;
 }
 
-/** A shard's report to the supervisor every second; lag and heap cover the last second. */
-export interface ShardStats {
+/** A shard's report to the supervisor every second; lag, heap and commit timings cover the last
+ * second (shard/loop_stats.ts, store/commit_times.ts). */
+export interface ShardStats extends LoopStatsSample, CommitTimesSample {
   readonly sessions: number;
   readonly actors: number;
   readonly outboxPending: number;
-  readonly loopLagP99Ms: number;
-  readonly loopLagMaxMs: number;
-  readonly heapUsedBytes: number;
-  /** Transactions in the last second and their timings (store/commit_times.ts). */
-  readonly commitsPerSecond: number;
-  readonly commitWritesMean: number;
-  readonly commitWaitP50Ms: number;
-  readonly commitCallbackP50Ms: number;
-  readonly commitDurableP50Ms: number;
-  readonly commitDurableMaxMs: number;
   /** Conversation-list rows folded in memory and not yet written back. */
   readonly conversationRowsWaiting: number;
 }
