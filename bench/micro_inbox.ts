@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode } from '../src/errors.js';
+import { TIMELINE_WRITEBACK_MS } from '../src/limits.js';
 import { CommitQueue } from '../src/store/commit_queue.js';
 import type { StoredMessage } from '../src/store/records.js';
 import { shardStoreClose, shardStoreOpen } from '../src/store/shard_store.js';
@@ -31,8 +32,10 @@ const store = shardStoreOpen({ path: dir, mapBytes: MAP_BYTES });
 const queue = new CommitQueue(store.env, (error) => {
   throw error;
 });
-const timelines = new Timelines(store, new GroupReplicas(store), (write) => queue.addLazy(write));
+const timelines = new Timelines(store, new GroupReplicas(store), (write) => queue.addLazy(write),
+  TIMELINE_WRITEBACK_MS);
 queue.observe(timelines.rows.observer);
+queue.observe(timelines.log.observer);
 
 let nextUid = 1n;
 function messageFor(from: string, to: string): StoredMessage {

@@ -8,6 +8,7 @@ import {
   GROUP_MEMBERS_CEILING,
   GROUP_MEMBERS_MAX,
   CONVERSATION_ROWS_WRITEBACK_MS,
+  TIMELINE_WRITEBACK_MS,
   GROUP_READ_FANOUT_MEMBERS_MIN,
   STORE_MAP_BYTES_DEFAULT,
 } from './limits.js';
@@ -41,6 +42,9 @@ export interface Config {
   readonly groupReadFanoutMembersMin: number;
   /** How often conversation-list rows changed by appends are written back, in ms (≥ 1). */
   readonly conversationRowsWritebackMs: number;
+  /** How long timeline entries are held in memory before their per-user tables get them, in
+   * ms (≥ 1; the shard's log keeps them durable meanwhile). */
+  readonly timelineWritebackMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -63,6 +67,7 @@ const DEFAULTS: Config = {
   groupMembersMax: GROUP_MEMBERS_MAX,
   groupReadFanoutMembersMin: GROUP_READ_FANOUT_MEMBERS_MIN,
   conversationRowsWritebackMs: CONVERSATION_ROWS_WRITEBACK_MS,
+  timelineWritebackMs: TIMELINE_WRITEBACK_MS,
   logLevel: 'info',
 };
 
@@ -86,6 +91,7 @@ const KINDS: { readonly [K in keyof Config]: Kind } = {
   groupMembersMax: 'count',
   groupReadFanoutMembersMin: 'count',
   conversationRowsWritebackMs: 'count',
+  timelineWritebackMs: 'count',
   logLevel: 'level',
 };
 
@@ -171,6 +177,9 @@ export function configLoad(argv: readonly string[], env: NodeJS.ProcessEnv): Rea
   }
   if (config.conversationRowsWritebackMs < 1 || config.conversationRowsWritebackMs > 3_600_000) {
     throw new ConfigError('config conversationRowsWritebackMs: 1–3600000 (ms)');
+  }
+  if (config.timelineWritebackMs < 1 || config.timelineWritebackMs > 60_000) {
+    throw new ConfigError('config timelineWritebackMs: 1–60000 (ms)');
   }
   if (!config.devMode && config.tokenKeys === '') {
     throw new ConfigError('config tokenKeys (MAGPIE_TOKEN_KEYS) is required outside dev mode');

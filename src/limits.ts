@@ -272,6 +272,16 @@ export const CONVERSATION_ROWS_CACHED_MAX = 50_000;
 export const CONVERSATION_ROWS_WRITEBACK_MS = 1_000;
 /** Rows waiting for write-back that start one early (memory bound, ~1 KiB each). */
 export const CONVERSATION_ROWS_DIRTY_MAX = 20_000;
+/** Timeline entries are held in memory (store/timeline_log.ts) and written to their per-user
+ * tables once their owner's oldest has waited this long: one page copy per owner per write-back
+ * instead of one per transaction. A crash replays them from the shard's log. */
+export const TIMELINE_WRITEBACK_MS = 1_000;
+/** Entries written back in one transaction (whole owners; it may end a little over): the
+ * write-back rides in transactions that acks wait for. */
+export const TIMELINE_WRITEBACK_ENTRIES_MAX = 4_096;
+/** Held entries beyond which every owner is written back without waiting (memory bound,
+ * ~0.5 KiB each, and the log a start replays). */
+export const TIMELINE_HELD_ENTRIES_MAX = 50_000;
 /** Newest entries of a conversation looked at when repairing a row a crash left behind. */
 export const CONVERSATION_ROW_REPAIR_ENTRIES_MAX = 10_000;
 /** Conversations in one conversation-list pull answer; the client pulls again from `version`. */

@@ -43,6 +43,8 @@ export interface ShardStats extends LoopStatsSample, CommitTimesSample {
   readonly outboxPending: number;
   /** Conversation-list rows folded in memory and not yet written back. */
   readonly conversationRowsWaiting: number;
+  /** Timeline entries held in memory, not yet in their per-user tables (store/timeline_log.ts). */
+  readonly timelineEntriesHeld: number;
 }
 
 export type FromShard =
@@ -78,6 +80,8 @@ export interface ShardBoot {
   readonly groupLimits: GroupLimits;
   /** Config conversationRowsWritebackMs. */
   readonly conversationRowsWritebackMs: number;
+  /** Config timelineWritebackMs. */
+  readonly timelineWritebackMs: number;
   readonly tokenKeys: { readonly current: { readonly id: string; readonly secret: Uint8Array }; readonly verifyOnly: readonly { readonly id: string; readonly secret: Uint8Array }[] };
   readonly devMode: boolean;
   /** PEM files for TLS listeners; null = plain. */

@@ -68,8 +68,10 @@ export class Shard {
       verifyOnly: boot.tokenKeys.verifyOnly.map((key) => ({ id: key.id, secret: Buffer.from(key.secret) })),
     };
     const groupReplicas = new GroupReplicas(this.store);
-    const timelines = new Timelines(this.store, groupReplicas, (write) => commits.addLazy(write));
+    const timelines = new Timelines(this.store, groupReplicas, (write) => commits.addLazy(write),
+      boot.timelineWritebackMs);
     commits.observe(timelines.rows.observer);
+    commits.observe(timelines.log.observer);
     this.services = {
       shardId: boot.shardId,
       store: this.store,
@@ -105,6 +107,12 @@ export class Shard {
     this.timers.push(setInterval(sweepTick, DEDUPE_SWEEP_INTERVAL_MS));
     const { rows } = this.services.timelines;
     this.timers.push(setInterval(() => rows.writeBackSoon(), this.boot.conversationRowsWritebackMs));
+    // Held timeline entries are written back by whichever transaction comes; an idle store
+    // needs one of its own.
+    const { log } = this.services.timelines;
+    this.timers.push(setInterval(() => {
+      if (log.held > 0) this.services.commits.addLazy(() => undefined);
+    }, this.boot.timelineWritebackMs));
     const { host } = this.boot;
     const publicWsPort = await wsEdgeListen(this.ws, host, this.boot.publicWsPort);
     const wsPort = await wsEdgeListen(this.ws, host, this.boot.wsPort);
@@ -143,6 +151,7 @@ export class Shard {
       ...this.loopStats.sample(),
       ...this.services.commits.times.sample(),
       conversationRowsWaiting: this.services.timelines.rows.waiting,
+      timelineEntriesHeld: this.services.timelines.log.held,
     });
   }
 
@@ -251,7 +260,11 @@ export class Shard {
     for (const server of this.tcpServers) server.close();
     this.router.drain();
     this.services.timelines.rows.writeBackSoon();
-    await this.services.commits.settle();
+    const { commits } = this.services;
+    await this.services.timelines.log.writeBackAll((done) => {
+      commits.add(() => undefined, (code) => done(code === ErrorCode.OK));
+    });
+    await commits.settle();
   }
 
   /** Release native handles; must run before the worker thread ends (DESIGN.md §3). */

@@ -3,7 +3,9 @@
 // commit window, so seq order is commit order. A failed commit leaves a gap, never a reuse.
 // Each append also indexes the message by uid ([owner, uidHex] → seq, for recall and receipts)
 // and by conversation, and folds it into the owner's conversation-list row (written back later:
-// conversation_rows.ts; a row a crash left behind is folded forward from those indexes). A
+// conversation_rows.ts; a row a crash left behind is folded forward from those indexes). The
+// entry and its indexes go to the shard's log first and reach their tables later
+// (timeline_log.ts); every read here merges the held entries in. A
 // read-fan-out group message is filed as a pointer into the shard's group replica; every read
 // here resolves it, so callers only ever see whole messages.
 
@@ -11,6 +13,7 @@ import type { Database } from 'lmdb';
 import { CONVERSATION_ROW_REPAIR_ENTRIES_MAX } from '../limits.js';
 import { conversationAfterAppend, countsAsUnread, mentionOf } from './conversation_fold.js';
 import { ConversationRows } from './conversation_rows.js';
+import { TimelineLog, type IndexEntry } from './timeline_log.js';
 import type { GroupReplicas } from './group_replicas.js';
 import type { ShardStore } from './shard_store.js';
 import type {
@@ -41,14 +44,24 @@ export class Timelines {
   private readonly seqsByUid: Database<number, [string, string]>;
   /** [owner, conversationKey] → the owner's conversation list row. */
   readonly rows: ConversationRows;
+  /** Appends not yet in the timeline and index tables. */
+  readonly log: TimelineLog;
   private clockMs = 0;
 
   constructor(
     private readonly store: ShardStore,
     private readonly replicas: GroupReplicas,
     addLazy: (write: () => void) => void,
+    writebackMs: number,
   ) {
     this.seqsByUid = store.env.openDB({ name: 'message_seqs' });
+    this.log = new TimelineLog(store.env, {
+      timeline: store.timeline,
+      conversations: store.conversations,
+      seqsByUid: this.seqsByUid,
+    }, writebackMs);
+    // Before anything reads the tables (a row repair reads the conversation index).
+    this.log.replay();
     this.rows = new ConversationRows(
       store.env,
       (owner, conversation, row) => this.rowRepaired(owner, conversation, row),
@@ -79,11 +92,12 @@ export class Timelines {
     // A row holding its newest message itself was written with every append: never behind.
     if (folded === undefined || folded === null) return row;
     const later: number[] = [];
-    for (const { value: seq } of this.store.conversations.getRange({
-      start: [owner, conversation, 'g'],
-      end: [owner, conversation, ''],
+    for (const { seq } of this.log.conversationIndex(owner, conversation, {
+      start: 'g',
+      end: '',
       reverse: true,
       limit: CONVERSATION_ROW_REPAIR_ENTRIES_MAX,
+      durableOnly: false,
     })) {
       if (seq <= folded) break;
       later.push(seq);
@@ -106,11 +120,16 @@ export class Timelines {
 
   /** Seq of `owner`'s copy of the message `uid`, if the owner filed it. */
   seqOf(owner: string, uid: bigint): number | undefined {
-    return this.seqsByUid.get([owner, uidHex(uid)]);
+    const hex = uidHex(uid);
+    return this.log.entryOfUid(owner, hex)?.seq ?? this.seqsByUid.get([owner, hex]);
   }
 
   entryAt(owner: string, seq: number): TimelineEntry | undefined {
-    return this.resolved(this.store.timeline.get([owner, seq]));
+    return this.resolved(this.storedAt(owner, seq));
+  }
+
+  private storedAt(owner: string, seq: number): StoredTimelineEntry | undefined {
+    return this.log.entryAt(owner, seq)?.entry ?? this.store.timeline.get([owner, seq]);
   }
 
   /** The owner's copy of message `uid`: `shared` when it is still a pointer into the group
@@ -118,7 +137,7 @@ export class Timelines {
    * owner's own update must still be applied and announced. */
   copyOf(owner: string, uid: bigint): { seq: number; message: StoredMessage; shared: boolean } | undefined {
     const seq = this.seqOf(owner, uid);
-    const stored = seq === undefined ? undefined : this.store.timeline.get([owner, seq]);
+    const stored = seq === undefined ? undefined : this.storedAt(owner, seq);
     const entry = this.resolved(stored);
     if (seq === undefined || entry === undefined) return undefined;
     return { seq, message: entry.message, shared: stored?.kind === 'groupRef' };
@@ -134,7 +153,7 @@ export class Timelines {
   /** Replace the entry at `seq` in place (recall); call inside a commit's write. */
   replace(owner: string, seq: number, message: StoredMessage): void {
     const entry: TimelineEntry = { kind: 'message', message };
-    void this.store.timeline.put([owner, seq], entry);
+    if (!this.log.replace(owner, seq, entry)) void this.store.timeline.put([owner, seq], entry);
   }
 
   head(uid: string): number {
@@ -172,10 +191,7 @@ export class Timelines {
     const updateDt = this.clockNext();
     return {
       seq,
-      write: () => {
-        this.store.timeline.put([owner, seq], entry);
-        this.indexesWrite(owner, seq, message, updateDt);
-      },
+      write: () => this.filed(owner, seq, entry, message, updateDt),
     };
   }
 
@@ -191,8 +207,7 @@ export class Timelines {
       write: () => {
         const message = this.replicas.messageAt(gid, lseq);
         if (message === undefined) return;
-        this.store.timeline.put([owner, seq], entry);
-        this.indexesWrite(owner, seq, message, updateDt);
+        this.filed(owner, seq, entry, message, updateDt);
       },
     };
   }
@@ -204,12 +219,17 @@ export class Timelines {
     return seq;
   }
 
-  /** The conversation and uid indexes and the conversation list row of an entry at `seq`. */
-  private indexesWrite(owner: string, seq: number, message: StoredMessage, updateDt: number): void {
+  /** Log the entry at `seq` (with its conversation and uid indexes) and fold it into the
+   * conversation list row. */
+  private filed(
+    owner: string,
+    seq: number,
+    entry: StoredTimelineEntry,
+    message: StoredMessage,
+    updateDt: number,
+  ): void {
     const conversation = conversationKey(owner, message);
-    const hex = uidHex(message.uid);
-    this.store.conversations.put([owner, conversation, hex], seq);
-    this.seqsByUid.put([owner, hex], seq);
+    this.log.append(owner, seq, conversation, uidHex(message.uid), entry);
     // Read inside the transaction: it sees appends planned earlier in the same commit.
     const row = this.conversationRow(owner, conversation);
     const next = conversationAfterAppend(row, owner, message, seq, updateDt);
@@ -218,8 +238,10 @@ export class Timelines {
 
   /** Whether `owner` already filed `message` (exactly-once for replayed deliveries). */
   hasMessage(owner: string, message: StoredMessage): boolean {
-    const key: [string, string, string] = [owner, conversationKey(owner, message), uidHex(message.uid)];
-    return this.store.conversations.doesExist(key);
+    const conversation = conversationKey(owner, message);
+    const hex = uidHex(message.uid);
+    if (this.log.entryOfUid(owner, hex)?.conversation === conversation) return true;
+    return this.store.conversations.doesExist([owner, conversation, hex]);
   }
 
   /** Entries with seq > afterSeq, at most `entriesMax` and about `bytesMax`. */
@@ -229,24 +251,41 @@ export class Timelines {
     let current = afterSeq;
     let bytes = 0;
     if (afterSeq < head) {
-      for (const { key, value } of this.store.timeline.getRange({
-        start: [uid, afterSeq + 1],
-        end: [uid, head + 1],
-        limit: entriesMax,
-      })) {
-        const entry = this.resolved(value);
+      for (const [seq, stored] of this.storedBetween(uid, afterSeq, head, entriesMax)) {
+        const entry = this.resolved(stored);
         if (entry === undefined) {
-          current = key[1];
+          current = seq;
           continue;
         }
         const size = entrySizeEstimate(entry);
         if (entries.length > 0 && bytes + size > bytesMax) break;
         bytes += size;
-        entries.push({ seq: key[1], entry });
-        current = key[1];
+        entries.push({ seq, entry });
+        current = seq;
       }
     }
     return { entries, current, head };
+  }
+
+  /** Stored entries with afterSeq < seq ≤ throughSeq, tables and held merged, at most `limit`. */
+  private storedBetween(
+    uid: string,
+    afterSeq: number,
+    throughSeq: number,
+    limit: number,
+  ): [number, StoredTimelineEntry][] {
+    const stored = this.store.timeline.getRange({
+      start: [uid, afterSeq + 1],
+      end: [uid, throughSeq + 1],
+      limit,
+    });
+    // A held entry wins over the tables' copy (a write-back in flight, or a replacement).
+    const merged = new Map<number, StoredTimelineEntry>();
+    for (const { key, value } of stored) merged.set(key[1], value);
+    const held = this.log.durableBetween(uid, afterSeq, throughSeq);
+    if (held.length === 0) return [...merged.entries()];
+    for (const entry of held) merged.set(entry.seq, entry.entry);
+    return [...merged.entries()].sort((a, b) => a[0] - b[0]).slice(0, limit);
   }
 
   /** A conversation's messages with uid < beforeUid (0n: newest), newest first, at most about
@@ -257,7 +296,7 @@ export class Timelines {
     // Reverse ranges include their start: start just below beforeUid ('g' sorts above all hex).
     const before = beforeUid === 0n ? 'g' : uidHex(beforeUid - 1n);
     for (const seq of this.historySeqs(owner, conversation, before, count)) {
-      const entry = this.resolved(this.store.timeline.get([owner, seq]));
+      const entry = this.entryAt(owner, seq);
       if (entry === undefined) continue;
       bytes += entrySizeEstimate(entry);
       if (out.length > 0 && bytes > bytesMax) break;
@@ -276,12 +315,14 @@ export class Timelines {
   ): { unread: number; mentioned: number } {
     let unread = 0;
     let mentioned = 0;
-    for (const { value: seq } of this.store.conversations.getRange({
-      start: [owner, conversation, uidHex(readUid + 1n)],
-      end: [owner, conversation, 'g'],
+    for (const { seq } of this.log.conversationIndex(owner, conversation, {
+      start: uidHex(readUid + 1n),
+      end: 'g',
+      reverse: false,
       limit: scanMax,
+      durableOnly: true,
     })) {
-      const message = this.resolved(this.store.timeline.get([owner, seq]))?.message;
+      const message = this.entryAt(owner, seq)?.message;
       if (message === undefined || message.from === owner) continue;
       if (!countsAsUnread(message.content.type)) continue;
       unread++;
@@ -291,16 +332,13 @@ export class Timelines {
   }
 
   private historySeqs(owner: string, conversation: string, before: string, count: number): number[] {
-    const seqs: number[] = [];
-    for (const { value } of this.store.conversations.getRange({
-      start: [owner, conversation, before],
-      end: [owner, conversation, ''],
+    return this.log.conversationIndex(owner, conversation, {
+      start: before,
+      end: '',
       reverse: true,
       limit: count,
-    })) {
-      seqs.push(value);
-    }
-    return seqs;
+      durableOnly: true,
+    }).map((entry: IndexEntry) => entry.seq);
   }
 }
 

@@ -1,0 +1,135 @@
+// Timeline entries reach their per-user tables after a while (store/timeline_log.ts); until
+// then the shard's log holds them. These tests look at both on disk: kill -9 while entries are
+// held loses none (a recall of a held entry included), the write-back moves them to the tables
+// and empties the log, and a clean stop writes everything back. Real server, real LMDB.
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { open } from 'lmdb';
+import { SubSignal } from '../src/protocol/signals.js';
+import { PartitionMap } from '../src/router/partition_map.js';
+import { eventually } from './helpers/groups.js';
+import { serverStart, type TestServer } from './helpers/server.js';
+import { text, userConnect, type TestUser } from './helpers/users.js';
+
+const MESSAGES = 8;
+
+interface OnDisk {
+  /** Records in the shard's timeline log. */
+  readonly logged: number;
+  /** Entries in `uid`'s timeline table. */
+  readonly filed: number;
+  /** `uid`'s entries in the uid index. */
+  readonly indexed: number;
+}
+
+/** What a stopped server left in `uid`'s shard. */
+async function onDisk(server: TestServer, uid: string): Promise<OnDisk> {
+  const shard = new PartitionMap(server.ports.shards).shardOf(uid);
+  const env = open({ path: path.join(server.dataDir, `shard-${shard}`), maxDbs: 64, readOnly: true });
+  try {
+    return {
+      logged: env.openDB({ name: 'timeline_log' }).getKeysCount({}),
+      filed: env.openDB({ name: 'timeline' }).getKeysCount({ start: [uid, 0], end: [uid, 1e15] }),
+      indexed: env.openDB({ name: 'message_seqs' }).getKeysCount({ start: [uid, ''], end: [uid, 'g'] }),
+    };
+  } finally {
+    await env.close();
+  }
+}
+
+async function pairAcrossShards(server: TestServer): Promise<[TestUser, TestUser]> {
+  const partitions = new PartitionMap(server.ports.shards);
+  const a = await userConnect(server, { transport: 'tcp' });
+  for (let i = 0; i < 50; i++) {
+    const b = await userConnect(server, { transport: 'ws' });
+    if (partitions.shardOf(b.uid) !== partitions.shardOf(a.uid)) return [a, b];
+    b.client.close();
+  }
+  throw new Error('no user on the other shard');
+}
+
+/** a sends MESSAGES texts to b and b receives them; returns the acked uids. */
+async function burst(a: TestUser, b: TestUser): Promise<string[]> {
+  const uids: string[] = [];
+  for (let i = 0; i < MESSAGES; i++) {
+    const ack = await a.client.send({
+      conversation: { type: 0, target: b.uid, line: 0 },
+      content: text(`held ${i}`),
+    });
+    uids.push(ack.messageUid);
+  }
+  await b.waitFor(MESSAGES);
+  return uids;
+}
+
+async function historyOf(user: TestUser, peer: string): Promise<[string, number][]> {
+  const history = await user.client.history({ type: 0, target: peer, line: 0 }, '0', 100);
+  return history.map((m) => [m.content.searchableContent ?? '', m.content.type]);
+}
+
+describe('timeline log', () => {
+  it('kill -9 while entries are held: the log gives every acked one back, recall included', async () => {
+    const server = await serverStart({ env: { MAGPIE_TIMELINE_WRITEBACK_MS: '60000' } });
+    try {
+      const [a, b] = await pairAcrossShards(server);
+      const uids = await burst(a, b);
+      const recall = await a.client.request(SubSignal.MR, { messageUid: uids[2] });
+      assert.equal(recall.code, 0);
+      await eventually(() => b.received.some((m) => m.content.type === 80), 'recall delivered');
+      const before = await historyOf(b, a.uid);
+      assert.equal(before.length, MESSAGES, 'held entries are read from memory');
+      assert.equal(before.filter(([, type]) => type === 80).length, 1);
+      await server.kill();
+      a.client.close();
+      b.client.close();
+      const crashed = await onDisk(server, b.uid);
+      assert.equal(crashed.filed, 0, 'nothing was written back before the kill');
+      assert.ok(crashed.logged >= MESSAGES, `the log holds them (${crashed.logged})`);
+      await server.restart();
+      const b2 = await userConnect(server, { transport: 'tcp', mobile: b.mobile });
+      await b2.waitFor(MESSAGES + 1);
+      assert.deepEqual(await historyOf(b2, a.uid), before);
+      // The recalled original reads type 80 after the replay too, and new messages follow.
+      assert.equal(b2.received.filter((m) => m.messageUid === uids[2] && m.content.type === 80).length, 2);
+      const a2 = await userConnect(server, { transport: 'tcp', mobile: a.mobile });
+      await a2.client.send({ conversation: { type: 0, target: b.uid, line: 0 }, content: text('after') });
+      await b2.waitFor(MESSAGES + 2);
+      a2.client.close();
+      b2.client.close();
+      assert.equal(await server.stop(), 0);
+      const replayed = await onDisk(server, b.uid);
+      assert.equal(replayed.logged, 0, 'replay and the stop emptied the log');
+      assert.equal(replayed.filed, MESSAGES + 2);
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+
+  it('write-back moves held entries to the tables and empties the log', async () => {
+    const server = await serverStart({ env: { MAGPIE_TIMELINE_WRITEBACK_MS: '50' } });
+    try {
+      const [a, b] = await pairAcrossShards(server);
+      await burst(a, b);
+      // No stop: what the tables hold must come from the write-back alone.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await server.kill();
+      a.client.close();
+      b.client.close();
+      const sender = await onDisk(server, a.uid);
+      const receiver = await onDisk(server, b.uid);
+      assert.deepEqual(receiver, { logged: 0, filed: MESSAGES, indexed: MESSAGES });
+      assert.deepEqual(sender, { logged: 0, filed: MESSAGES, indexed: MESSAGES });
+      await server.restart();
+      const b2 = await userConnect(server, { transport: 'ws', mobile: b.mobile });
+      await b2.waitFor(MESSAGES);
+      assert.equal((await historyOf(b2, a.uid)).length, MESSAGES);
+      b2.client.close();
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+});
