@@ -277,7 +277,10 @@ export const CONVERSATION_ROWS_DIRTY_MAX = 20_000;
  * instead of one per transaction. A crash replays them from the shard's log. */
 export const TIMELINE_WRITEBACK_MS = 1_000;
 /** Entries written back in one transaction (whole owners; it may end a little over): the
- * write-back rides in transactions that acks wait for. */
+ * write-back rides in transactions that acks wait for, so a busy store writes back about twice
+ * what the previous transaction appended, plus this many... */
+export const TIMELINE_WRITEBACK_ENTRIES_MIN = 64;
+/** ... and never more than this (an idle store or a drain writes back this many at once). */
 export const TIMELINE_WRITEBACK_ENTRIES_MAX = 4_096;
 /** Held entries beyond which every owner is written back without waiting (memory bound,
  * ~0.5 KiB each, and the log a start replays). */

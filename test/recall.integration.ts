@@ -10,7 +10,7 @@ import type { Notification, Transport } from '../src/client/index.js';
 import { senderMay } from '../src/features/recall.js';
 import { RECALL_WINDOW_MS } from '../src/limits.js';
 import { SubSignal } from '../src/protocol/signals.js';
-import type { StoredMessage } from '../src/store/records.js';
+import type { StoredMessage, StoredTimelineEntry } from '../src/store/records.js';
 import { shardStoreClose, shardStoreOpen } from '../src/store/shard_store.js';
 import { eventually, groupCreate, groupSuite, say, syncUntil } from './helpers/groups.js';
 import { mobileNext, text, type TestUser } from './helpers/users.js';
@@ -175,10 +175,14 @@ async function copiesAge(user: TestUser, uids: readonly string[], ageMs: number)
   try {
     await store.env.transaction(() => {
       const range = { start: [user.uid, 0], end: [user.uid, Number.MAX_SAFE_INTEGER] };
-      for (const { key, value } of store.timeline.getRange(range)) {
-        if (value.kind !== 'message' || !uids.includes(value.message.uid.toString())) continue;
-        const message = { ...value.message, timestamp: value.message.timestamp - ageMs };
-        store.timeline.put(key, { ...value, message });
+      // Timeline values are keys into the shard's timeline log (store/timeline_log.ts).
+      const log = store.env.openDB<{ entry: StoredTimelineEntry }, number>({ name: 'timeline_log' });
+      for (const { value: logKey } of store.timeline.getRange(range)) {
+        const record = typeof logKey === 'number' ? log.get(logKey) : undefined;
+        const entry = record?.entry;
+        if (entry?.kind !== 'message' || !uids.includes(entry.message.uid.toString())) continue;
+        const message = { ...entry.message, timestamp: entry.message.timestamp - ageMs };
+        log.put(logKey as number, { ...record, entry: { ...entry, message } });
         aged++;
       }
     });

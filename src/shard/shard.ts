@@ -111,7 +111,7 @@ export class Shard {
     // needs one of its own.
     const { log } = this.services.timelines;
     this.timers.push(setInterval(() => {
-      if (log.held > 0) this.services.commits.addLazy(() => undefined);
+      if (log.needsTransaction) this.services.commits.addLazy(() => undefined);
     }, this.boot.timelineWritebackMs));
     const { host } = this.boot;
     const publicWsPort = await wsEdgeListen(this.ws, host, this.boot.publicWsPort);

@@ -27,8 +27,9 @@ export interface OutboxRecord {
 
 export interface ShardStore {
   readonly env: RootDatabase;
-  /** [uid, seq] → timeline entry: everything a user must see, in order. */
-  readonly timeline: Database<StoredTimelineEntry, [UserKey, number]>;
+  /** [uid, seq] → key of the entry in the timeline log (store/timeline_log.ts), or the entry
+   * itself when written before the log: everything a user must see, in order. */
+  readonly timeline: Database<StoredTimelineEntry | number, [UserKey, number]>;
   /** [uid, conversationKey, messageUidHex] → seq: a user's messages per conversation. */
   readonly conversations: Database<number, [UserKey, string, string]>;
   /** [uid, deviceId, clientMessageId] → first ack: retries are stored once. */

@@ -1,28 +1,38 @@
-// Timeline appends, held ahead of their tables. Filing an entry used to cost three puts with
-// per-user keys ([owner, seq] timeline, [owner, conversation, uid] and [owner, uid] indexes),
-// and LMDB copies one page per user per table in every transaction that touches it: most of a
-// commit's time (PERF.md). Now an append is one put to a per-shard log whose keys only grow,
-// and the entry is held in memory; owners whose entries have waited TIMELINE_WRITEBACK_MS are
-// written to the tables in a later transaction, all of an owner's entries together (one page
-// copy for a second of appends), and their log records are removed in that same transaction.
-// The log always holds exactly the entries the tables lack, so a start replays what it finds.
+// Timeline appends: a per-shard log is the message store, per-user tables index it. Filing an
+// entry used to cost three puts with per-user keys ([owner, seq] → entry, [owner, conversation,
+// uid] and [owner, uid] → seq), and LMDB copies one page per user per table in every
+// transaction that touches it: most of a commit's time (PERF.md). Now an append is one put to
+// the log, whose keys only grow, and the entry is held in memory; owners whose entries have
+// waited TIMELINE_WRITEBACK_MS get their index entries ([owner, seq] → log key, and the two
+// seq indexes) in a later transaction, all of the owner's together. Each write-back also moves
+// the log's `folded` mark (every record below it is indexed), and a start indexes the records
+// from the mark on (again: index puts are idempotent). Timeline values written before the log
+// existed are entries themselves and still read.
 //
 // An entry is `planned` while its transaction runs, `committed` once durable, `writing` while
 // the transaction writing it back runs. Readers of the tables merge the held entries in.
 
 import type { Database, RootDatabase } from 'lmdb';
-import { TIMELINE_HELD_ENTRIES_MAX, TIMELINE_WRITEBACK_ENTRIES_MAX } from '../limits.js';
+import {
+  TIMELINE_HELD_ENTRIES_MAX,
+  TIMELINE_WRITEBACK_ENTRIES_MAX,
+  TIMELINE_WRITEBACK_ENTRIES_MIN,
+} from '../limits.js';
 import type { StoredTimelineEntry } from './records.js';
 
 /** The tables an entry is written back to. */
 export interface TimelineTables {
-  /** [owner, seq] → entry. */
-  readonly timeline: Database<StoredTimelineEntry, [string, number]>;
+  /** [owner, seq] → log key (an entry itself when written before the log). */
+  readonly timeline: Database<StoredTimelineEntry | number, [string, number]>;
   /** [owner, conversation, uidHex] → seq. */
   readonly conversations: Database<number, [string, string, string]>;
   /** [owner, uidHex] → seq (the newest copy when a message is filed again). */
   readonly seqsByUid: Database<number, [string, string]>;
+  /** Holds the log's folded mark. */
+  readonly meta: Database<unknown, string>;
 }
+
+const FOLDED_KEY = 'timelineLogFolded';
 
 interface LogRecord {
   readonly owner: string;
@@ -40,8 +50,6 @@ export interface HeldEntry {
   readonly hex: string;
   entry: StoredTimelineEntry;
   state: 'planned' | 'committed' | 'writing';
-  /** Replaced while being written back: write it again. */
-  rewrite: boolean;
 }
 
 interface OwnerHeld {
@@ -71,10 +79,15 @@ export class TimelineLog {
   private readonly owners = new Map<string, OwnerHeld>();
   private logKeyNext = 1;
   private changes: TransactionChanges = { appended: [], replaced: [], written: [] };
-  /** Entries held in memory (any state). */
-  private heldCount = 0;
+  /** Log keys of the held entries, oldest first: the first is the folded mark. */
+  private readonly heldKeys = new Set<number>();
   /** Write back every held entry regardless of age (drain). */
   private everything = false;
+  /** Entries the previous transaction appended: the next one writes back about twice that, so
+   * the write-back keeps up with appends in small slices instead of one burst a second. */
+  private appendedLast = 0;
+  /** The folded mark as last written (-1: unknown, write it again). */
+  private markWritten = -1;
 
   constructor(
     private readonly env: RootDatabase,
@@ -84,30 +97,52 @@ export class TimelineLog {
     this.log = env.openDB({ name: 'timeline_log' });
   }
 
-  /** Write what a crash left in the log to the tables (before the shard serves). */
+  /** Index the records from the folded mark on (a crash left them unindexed); before the
+   * shard serves. */
   replay(): number {
     let replayed = 0;
+    const folded = this.tables.meta.get(FOLDED_KEY);
     this.env.transactionSync(() => {
-      for (const { key, value } of this.log.getRange({})) {
-        this.tablesPut(value);
-        this.log.remove(key);
-        this.logKeyNext = Math.max(this.logKeyNext, key + 1);
+      for (const { key, value } of this.log.getRange({ start: typeof folded === 'number' ? folded : 0 })) {
+        this.tablesPut(key, value);
         replayed++;
       }
     });
+    for (const key of this.log.getKeys({ reverse: true, limit: 1 })) this.logKeyNext = key + 1;
     return replayed;
   }
 
   /** Entries held in memory, not yet in the tables (metrics, drain). */
   get held(): number {
-    return this.heldCount;
+    return this.heldKeys.size;
+  }
+
+  /** Whether held entries or the folded mark wait for a transaction. */
+  get needsTransaction(): boolean {
+    return this.held > 0 || this.markDue;
+  }
+
+  private get markDue(): boolean {
+    return this.markWritten !== this.mark();
+  }
+
+  private mark(): number {
+    const oldest = this.heldKeys.values().next();
+    return oldest.done === true ? this.logKeyNext : oldest.value;
+  }
+
+  /** What a timeline table value stands for. */
+  stored(value: StoredTimelineEntry | number | undefined): StoredTimelineEntry | undefined {
+    return typeof value === 'number' ? this.log.get(value)?.entry : value;
   }
 
   /** For CommitQueue.observe: writes back what is due, then learns the transaction's outcome. */
   readonly observer = (): ((committed: boolean) => void) => {
+    this.appendedLast = this.changes.appended.length;
     const changes: TransactionChanges = { appended: [], replaced: [], written: [] };
     this.changes = changes;
     this.writeBackDue(changes.written);
+    if (changes.written.length === 0 && this.markDue) this.foldedMark();
     return (committed) => (committed ? this.landed(changes) : this.lost(changes));
   };
 
@@ -120,25 +155,26 @@ export class TimelineLog {
       owned = { entries: new Map(), uids: new Map(), sinceMs: performance.now() };
       this.owners.set(owner, owned);
     }
-    const held: HeldEntry = {
-      logKey, owner, seq, conversation, hex, entry, state: 'planned', rewrite: false,
-    };
+    const held: HeldEntry = { logKey, owner, seq, conversation, hex, entry, state: 'planned' };
     owned.entries.set(seq, held);
     owned.uids.set(hex, held);
-    this.heldCount++;
+    this.heldKeys.add(logKey);
     this.changes.appended.push(held);
   }
 
-  /** Replace a held entry (recall, edit); false when the entry is in the tables already. Call
-   * inside a transaction's write. */
-  replace(owner: string, seq: number, entry: StoredTimelineEntry): boolean {
+  /** Replace the entry at `seq` in place (recall, edit); call inside a transaction's write. */
+  replace(owner: string, seq: number, entry: StoredTimelineEntry): void {
     const held = this.owners.get(owner)?.entries.get(seq);
-    if (held === undefined) return false;
-    this.changes.replaced.push({ held, previous: held.entry });
-    held.entry = entry;
-    if (held.state === 'writing') held.rewrite = true;
-    this.log.put(held.logKey, this.recordOf(held));
-    return true;
+    if (held !== undefined) {
+      this.changes.replaced.push({ held, previous: held.entry });
+      held.entry = entry;
+      this.log.put(held.logKey, this.recordOf(held));
+      return;
+    }
+    const value = this.tables.timeline.get([owner, seq]);
+    const record = typeof value === 'number' ? this.log.get(value) : undefined;
+    if (typeof value === 'number' && record !== undefined) this.log.put(value, { ...record, entry });
+    else this.tables.timeline.put([owner, seq], entry);
   }
 
   entryAt(owner: string, seq: number): HeldEntry | undefined {
@@ -200,7 +236,7 @@ export class TimelineLog {
   async writeBackAll(commit: (done: (ok: boolean) => void) => void): Promise<void> {
     this.everything = true;
     try {
-      while (this.heldCount > 0) {
+      while (this.needsTransaction) {
         const ok = await new Promise<boolean>((resolve) => commit(resolve));
         if (!ok) return;
       }
@@ -211,23 +247,33 @@ export class TimelineLog {
 
   private writeBackDue(written: HeldEntry[]): void {
     const now = performance.now();
-    const all = this.everything || this.heldCount > TIMELINE_HELD_ENTRIES_MAX;
+    const all = this.everything || this.held > TIMELINE_HELD_ENTRIES_MAX;
+    // A transaction with no appends before it (idle store, drain) has no ack waiting behind it.
+    const budget = this.appendedLast === 0 || all
+      ? TIMELINE_WRITEBACK_ENTRIES_MAX
+      : Math.min(TIMELINE_WRITEBACK_ENTRIES_MAX, TIMELINE_WRITEBACK_ENTRIES_MIN + 2 * this.appendedLast);
     for (const owned of this.owners.values()) {
-      if (written.length >= TIMELINE_WRITEBACK_ENTRIES_MAX) return;
+      if (written.length >= budget) return;
       if (!all && now - owned.sinceMs < this.writebackMs) return;
       for (const held of owned.entries.values()) {
         if (held.state !== 'committed') continue;
-        this.tablesPut(held);
-        this.log.remove(held.logKey);
+        // Before this transaction's entries leave: the mark may lag, never lead.
+        if (written.length === 0) this.foldedMark();
+        this.tablesPut(held.logKey, held);
         held.state = 'writing';
         written.push(held);
       }
     }
   }
 
-  private tablesPut(record: LogRecord | HeldEntry): void {
+  private foldedMark(): void {
+    this.markWritten = this.mark();
+    this.tables.meta.put(FOLDED_KEY, this.markWritten);
+  }
+
+  private tablesPut(logKey: number, record: LogRecord): void {
     const { owner, seq, conversation, hex } = record;
-    this.tables.timeline.put([owner, seq], record.entry);
+    this.tables.timeline.put([owner, seq], logKey);
     this.tables.conversations.put([owner, conversation, hex], seq);
     this.tables.seqsByUid.put([owner, hex], seq);
   }
@@ -243,17 +289,11 @@ export class TimelineLog {
     }
     const touched = new Set<string>();
     for (const held of changes.written) {
-      if (held.rewrite) {
-        // The replacement's log record is durable; the tables still have the old entry.
-        held.rewrite = false;
-        held.state = 'committed';
-        continue;
-      }
       const owned = this.owners.get(held.owner);
       if (owned === undefined || owned.entries.get(held.seq) !== held) continue;
       owned.entries.delete(held.seq);
       if (owned.uids.get(held.hex) === held) owned.uids.delete(held.hex);
-      this.heldCount--;
+      this.heldKeys.delete(held.logKey);
       touched.add(held.owner);
     }
     const now = performance.now();
@@ -270,6 +310,7 @@ export class TimelineLog {
   /** A transaction failed: its appends never happened, its replacements are undone and what it
    * wrote back is still only in the log. */
   private lost(changes: TransactionChanges): void {
+    this.markWritten = -1;
     for (const { held, previous } of changes.replaced.reverse()) held.entry = previous;
     for (const held of changes.written) {
       if (held.state === 'writing') held.state = 'committed';
@@ -279,7 +320,7 @@ export class TimelineLog {
       const owned = this.owners.get(held.owner);
       if (owned?.entries.get(held.seq) !== held) continue;
       owned.entries.delete(held.seq);
-      this.heldCount--;
+      this.heldKeys.delete(held.logKey);
       touched.add(held.owner);
     }
     for (const owner of touched) {

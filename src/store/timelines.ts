@@ -59,6 +59,7 @@ export class Timelines {
       timeline: store.timeline,
       conversations: store.conversations,
       seqsByUid: this.seqsByUid,
+      meta: store.meta,
     }, writebackMs);
     // Before anything reads the tables (a row repair reads the conversation index).
     this.log.replay();
@@ -129,7 +130,7 @@ export class Timelines {
   }
 
   private storedAt(owner: string, seq: number): StoredTimelineEntry | undefined {
-    return this.log.entryAt(owner, seq)?.entry ?? this.store.timeline.get([owner, seq]);
+    return this.log.entryAt(owner, seq)?.entry ?? this.log.stored(this.store.timeline.get([owner, seq]));
   }
 
   /** The owner's copy of message `uid`: `shared` when it is still a pointer into the group
@@ -153,7 +154,7 @@ export class Timelines {
   /** Replace the entry at `seq` in place (recall); call inside a commit's write. */
   replace(owner: string, seq: number, message: StoredMessage): void {
     const entry: TimelineEntry = { kind: 'message', message };
-    if (!this.log.replace(owner, seq, entry)) void this.store.timeline.put([owner, seq], entry);
+    this.log.replace(owner, seq, entry);
   }
 
   head(uid: string): number {
@@ -281,7 +282,10 @@ export class Timelines {
     });
     // A held entry wins over the tables' copy (a write-back in flight, or a replacement).
     const merged = new Map<number, StoredTimelineEntry>();
-    for (const { key, value } of stored) merged.set(key[1], value);
+    for (const { key, value } of stored) {
+      const entry = this.log.stored(value);
+      if (entry !== undefined) merged.set(key[1], entry);
+    }
     const held = this.log.durableBetween(uid, afterSeq, throughSeq);
     if (held.length === 0) return [...merged.entries()];
     for (const entry of held) merged.set(entry.seq, entry.entry);
