@@ -272,9 +272,10 @@ export const CONVERSATION_ROWS_CACHED_MAX = 50_000;
 export const CONVERSATION_ROWS_WRITEBACK_MS = 1_000;
 /** Rows waiting for write-back that start one early (memory bound, ~1 KiB each). */
 export const CONVERSATION_ROWS_DIRTY_MAX = 20_000;
-/** Timeline entries are held in memory (store/timeline_log.ts) and written to their per-user
- * tables once their owner's oldest has waited this long: one page copy per owner per write-back
- * instead of one per transaction. A crash replays them from the shard's log. */
+/** New timeline entries are stored in the shard's log and held in memory (store/timeline_log.ts)
+ * until their per-user index entries are written, once their owner's oldest has waited this
+ * long: one page copy per owner per write-back instead of one per transaction. A start
+ * re-indexes what a crash left. */
 export const TIMELINE_WRITEBACK_MS = 1_000;
 /** Entries written back in one transaction (whole owners; it may end a little over): the
  * write-back rides in transactions that acks wait for, so a busy store writes back about twice

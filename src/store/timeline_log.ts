@@ -18,7 +18,7 @@ import {
   TIMELINE_WRITEBACK_ENTRIES_MAX,
   TIMELINE_WRITEBACK_ENTRIES_MIN,
 } from '../limits.js';
-import type { StoredTimelineEntry } from './records.js';
+import { conversationKey, uidHex, type StoredTimelineEntry } from './records.js';
 
 /** The tables an entry is written back to. */
 export interface TimelineTables {
@@ -34,29 +34,33 @@ export interface TimelineTables {
 
 const FOLDED_KEY = 'timelineLogFolded';
 
+/** A message entry's conversation and uid follow from the message; a pointer entry
+ * (groupRef) names them. */
 interface LogRecord {
   readonly owner: string;
   readonly seq: number;
-  readonly conversation: string;
-  readonly hex: string;
   readonly entry: StoredTimelineEntry;
+  readonly conversation?: string;
+  readonly hex?: string;
 }
 
-export interface HeldEntry {
-  readonly logKey: number;
+/** Where an entry is filed: the keys of its three index entries. */
+interface IndexedAt {
   readonly owner: string;
   readonly seq: number;
   readonly conversation: string;
   readonly hex: string;
+}
+
+export interface HeldEntry extends IndexedAt {
+  readonly logKey: number;
   entry: StoredTimelineEntry;
   state: 'planned' | 'committed' | 'writing';
 }
 
 interface OwnerHeld {
-  /** seq → entry, in seq order. */
+  /** seq → entry, in seq order (few per owner: looked through for a uid, no index kept). */
   readonly entries: Map<number, HeldEntry>;
-  /** uidHex → the newest entry filing that message. */
-  readonly uids: Map<string, HeldEntry>;
   /** When the oldest entry not yet written back came (owners stay in this order). */
   sinceMs: number;
 }
@@ -104,7 +108,12 @@ export class TimelineLog {
     const folded = this.tables.meta.get(FOLDED_KEY);
     this.env.transactionSync(() => {
       for (const { key, value } of this.log.getRange({ start: typeof folded === 'number' ? folded : 0 })) {
-        this.tablesPut(key, value);
+        const { owner, seq, entry } = value;
+        const message = entry.kind === 'message' ? entry.message : undefined;
+        const conversation = value.conversation ?? (message && conversationKey(owner, message));
+        const hex = value.hex ?? (message && uidHex(message.uid));
+        if (conversation === undefined || hex === undefined) continue;
+        this.tablesPut(key, { owner, seq, conversation, hex });
         replayed++;
       }
     });
@@ -149,15 +158,14 @@ export class TimelineLog {
   /** File `entry` at `seq` for `owner`; call inside a transaction's write. */
   append(owner: string, seq: number, conversation: string, hex: string, entry: StoredTimelineEntry): void {
     const logKey = this.logKeyNext++;
-    this.log.put(logKey, { owner, seq, conversation, hex, entry });
+    const held: HeldEntry = { logKey, owner, seq, conversation, hex, entry, state: 'planned' };
+    this.log.put(logKey, this.recordOf(held));
     let owned = this.owners.get(owner);
     if (owned === undefined) {
-      owned = { entries: new Map(), uids: new Map(), sinceMs: performance.now() };
+      owned = { entries: new Map(), sinceMs: performance.now() };
       this.owners.set(owner, owned);
     }
-    const held: HeldEntry = { logKey, owner, seq, conversation, hex, entry, state: 'planned' };
     owned.entries.set(seq, held);
-    owned.uids.set(hex, held);
     this.heldKeys.add(logKey);
     this.changes.appended.push(held);
   }
@@ -183,7 +191,11 @@ export class TimelineLog {
 
   /** The newest held entry filing message `hex` for `owner`. */
   entryOfUid(owner: string, hex: string): HeldEntry | undefined {
-    return this.owners.get(owner)?.uids.get(hex);
+    const owned = this.owners.get(owner);
+    if (owned === undefined) return undefined;
+    let newest: HeldEntry | undefined;
+    for (const held of owned.entries.values()) if (held.hex === hex) newest = held;
+    return newest;
   }
 
   /** Held entries with afterSeq < seq ≤ throughSeq whose transaction is durable, in seq order. */
@@ -219,7 +231,8 @@ export class TimelineLog {
     }
     const merged = new Map<string, number>();
     for (const { key, value } of stored) merged.set(key[2], value);
-    for (const held of owned.uids.values()) {
+    // In seq order: a message filed again ends on its newest seq, as in the index.
+    for (const held of owned.entries.values()) {
       if (held.conversation !== conversation) continue;
       const inside = reverse
         ? held.hex <= start && held.hex > end
@@ -271,8 +284,8 @@ export class TimelineLog {
     this.tables.meta.put(FOLDED_KEY, this.markWritten);
   }
 
-  private tablesPut(logKey: number, record: LogRecord): void {
-    const { owner, seq, conversation, hex } = record;
+  private tablesPut(logKey: number, at: IndexedAt): void {
+    const { owner, seq, conversation, hex } = at;
     this.tables.timeline.put([owner, seq], logKey);
     this.tables.conversations.put([owner, conversation, hex], seq);
     this.tables.seqsByUid.put([owner, hex], seq);
@@ -280,7 +293,7 @@ export class TimelineLog {
 
   private recordOf(held: HeldEntry): LogRecord {
     const { owner, seq, conversation, hex, entry } = held;
-    return { owner, seq, conversation, hex, entry };
+    return entry.kind === 'message' ? { owner, seq, entry } : { owner, seq, entry, conversation, hex };
   }
 
   private landed(changes: TransactionChanges): void {
@@ -292,7 +305,6 @@ export class TimelineLog {
       const owned = this.owners.get(held.owner);
       if (owned === undefined || owned.entries.get(held.seq) !== held) continue;
       owned.entries.delete(held.seq);
-      if (owned.uids.get(held.hex) === held) owned.uids.delete(held.hex);
       this.heldKeys.delete(held.logKey);
       touched.add(held.owner);
     }
@@ -324,10 +336,7 @@ export class TimelineLog {
       touched.add(held.owner);
     }
     for (const owner of touched) {
-      const owned = this.owners.get(owner)!;
-      owned.uids.clear();
-      for (const held of owned.entries.values()) owned.uids.set(held.hex, held);
-      if (owned.entries.size === 0) this.owners.delete(owner);
+      if (this.owners.get(owner)?.entries.size === 0) this.owners.delete(owner);
     }
   }
 }

@@ -4,8 +4,8 @@
 // Each append also indexes the message by uid ([owner, uidHex] → seq, for recall and receipts)
 // and by conversation, and folds it into the owner's conversation-list row (written back later:
 // conversation_rows.ts; a row a crash left behind is folded forward from those indexes). The
-// entry and its indexes go to the shard's log first and reach their tables later
-// (timeline_log.ts); every read here merges the held entries in. A
+// entry itself goes to the shard's log, the message store; its index entries reach their tables
+// later (timeline_log.ts), and every read here merges the entries still held in. A
 // read-fan-out group message is filed as a pointer into the shard's group replica; every read
 // here resolves it, so callers only ever see whole messages.
 
