@@ -7,18 +7,7 @@ import { describe, it } from 'node:test';
 import { SubSignal } from '../src/protocol/signals.js';
 import { PartitionMap } from '../src/router/partition_map.js';
 import { serverStart, type TestServer } from './helpers/server.js';
-import { text, userConnect, type TestUser } from './helpers/users.js';
-
-async function pair(server: TestServer): Promise<[TestUser, TestUser]> {
-  const partitions = new PartitionMap(server.ports.shards);
-  const a = await userConnect(server, { transport: 'tcp' });
-  for (let i = 0; i < 50; i++) {
-    const b = await userConnect(server, { transport: 'tcp' });
-    if (partitions.shardOf(b.uid) !== partitions.shardOf(a.uid)) return [a, b];
-    b.client.close();
-  }
-  throw new Error('no user on the other shard');
-}
+import { pairAcrossShards, text, userConnect, type TestUser } from './helpers/users.js';
 
 /** Connect again as an existing user (new login, same mobile), starting from seq 0. */
 function again(
@@ -47,7 +36,7 @@ describe('durability', () => {
   it('a restart keeps history and inboxes', async () => {
     const server = await serverStart();
     try {
-      const [a, b] = await pair(server);
+      const [a, b] = await pairAcrossShards(server);
       for (let i = 0; i < 10; i++) {
         await a.client.send({
           conversation: { type: 0, target: b.uid, line: 0 },
@@ -88,7 +77,7 @@ describe('durability', () => {
   it('kill -9 in a burst: every acked message is there after restart, once, in order', async () => {
     const server = await serverStart();
     try {
-      const [a, b] = await pair(server);
+      const [a, b] = await pairAcrossShards(server);
       const acked: string[] = [];
       const IN_FLIGHT = 32;
       const TOTAL = 2_000;
@@ -150,7 +139,7 @@ describe('durability', () => {
   it('a crashed shard restarts; its users reconnect and resync; the other carries on', async () => {
     const server = await serverStart();
     try {
-      const [a, b] = await pair(server);
+      const [a, b] = await pairAcrossShards(server);
       const partitions = new PartitionMap(server.ports.shards);
       const crashed = partitions.shardOf(b.uid);
       const answer = await fetch(`${server.httpBase}/v1/admin/crash-shard?shard=${crashed}`, {
@@ -184,7 +173,7 @@ describe('durability', () => {
     const env = { MAGPIE_CONVERSATION_ROWS_WRITEBACK_MS: '3600000' };
     const server = await serverStart({ env });
     try {
-      const [a, b] = await pair(server);
+      const [a, b] = await pairAcrossShards(server);
       const conversation = { type: 0, target: b.uid, line: 0 };
       for (let i = 0; i < 5; i++) {
         await a.client.send({ conversation, content: text(`row ${i}`) });

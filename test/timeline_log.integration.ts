@@ -11,7 +11,7 @@ import { SubSignal } from '../src/protocol/signals.js';
 import { PartitionMap } from '../src/router/partition_map.js';
 import { eventually } from './helpers/groups.js';
 import { serverStart, type TestServer } from './helpers/server.js';
-import { text, userConnect, type TestUser } from './helpers/users.js';
+import { pairAcrossShards, text, userConnect, type TestUser } from './helpers/users.js';
 
 const MESSAGES = 8;
 
@@ -44,17 +44,6 @@ async function onDisk(server: TestServer, uid: string): Promise<OnDisk> {
   }
 }
 
-async function pairAcrossShards(server: TestServer): Promise<[TestUser, TestUser]> {
-  const partitions = new PartitionMap(server.ports.shards);
-  const a = await userConnect(server, { transport: 'tcp' });
-  for (let i = 0; i < 50; i++) {
-    const b = await userConnect(server, { transport: 'ws' });
-    if (partitions.shardOf(b.uid) !== partitions.shardOf(a.uid)) return [a, b];
-    b.client.close();
-  }
-  throw new Error('no user on the other shard');
-}
-
 /** a sends MESSAGES texts to b and b receives them; returns the acked uids. */
 async function burst(a: TestUser, b: TestUser): Promise<string[]> {
   const uids: string[] = [];
@@ -78,7 +67,7 @@ describe('timeline log', () => {
   it('kill -9 while entries are held: the log gives every acked one back, recall included', async () => {
     const server = await serverStart({ env: { MAGPIE_TIMELINE_WRITEBACK_MS: '60000' } });
     try {
-      const [a, b] = await pairAcrossShards(server);
+      const [a, b] = await pairAcrossShards(server, 'ws');
       const uids = await burst(a, b);
       const recall = await a.client.request(SubSignal.MR, { messageUid: uids[2] });
       assert.equal(recall.code, 0);
@@ -118,7 +107,7 @@ describe('timeline log', () => {
   it('the write-back indexes held entries without a stop', async () => {
     const server = await serverStart({ env: { MAGPIE_TIMELINE_WRITEBACK_MS: '50' } });
     try {
-      const [a, b] = await pairAcrossShards(server);
+      const [a, b] = await pairAcrossShards(server, 'ws');
       await burst(a, b);
       // No stop: what the tables hold must come from the write-back alone.
       await new Promise((resolve) => setTimeout(resolve, 1_000));

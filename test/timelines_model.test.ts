@@ -17,6 +17,7 @@ import { GroupReplicas } from '../src/store/group_replicas.js';
 import { conversationKey, type StoredMessage } from '../src/store/records.js';
 import { shardStoreClose, shardStoreOpen, type ShardStore } from '../src/store/shard_store.js';
 import { Timelines } from '../src/store/timelines.js';
+import { seededRandom } from '../scripts/lib/seeded_random.js';
 
 const OWNERS = ['o1', 'o2', 'o3', 'o4'];
 const PEERS = ['p1', 'p2', 'p3'];
@@ -31,18 +32,6 @@ interface ModelEntry {
 
 /** owner → entries in seq order, as the durable transactions leave them. */
 type Model = Map<string, ModelEntry[]>;
-
-/** Small seeded generator (mulberry32): a failing seed reproduces. */
-function randomOf(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Opened {
   readonly store: ShardStore;
@@ -151,7 +140,7 @@ async function checkedDuringWriteBack(
 
 for (const seed of [1, 2, 3]) {
   it(`timelines: reads equal the model while entries are held, written back and re-indexed (seed ${seed})`, async () => {
-    const random = randomOf(seed);
+    const random = seededRandom(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-timelines-'));
     const model: Model = new Map();

@@ -5,6 +5,7 @@
 
 import { login, MagpieClient, type ReceivedMessage } from '../../src/client/index.js';
 import { serverStart, type TestServer } from './server_process.js';
+import { seededRandom } from './seeded_random.js';
 
 export interface KillCyclesOptions {
   readonly cycles: number;
@@ -32,18 +33,6 @@ interface Account {
   readonly mobile: string;
   readonly deviceId: string;
   uid: string;
-}
-
-/** Deterministic PRNG (mulberry32) so a failing run can be replayed by seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function connectAs(server: TestServer, account: Account): Promise<MagpieClient> {
@@ -83,7 +72,7 @@ async function timelineOf(server: TestServer, account: Account): Promise<Receive
 
 export async function killCycles(options: KillCyclesOptions): Promise<KillCyclesReport> {
   const log = options.log ?? (() => undefined);
-  const next = random(options.seed);
+  const next = seededRandom(options.seed);
   const server = await serverStart({ shards: 2 });
   const accounts: Account[] = Array.from({ length: options.users }, (_, i) => ({
     mobile: String(15_000_000_000 + options.seed * 1000 + i),

@@ -1,6 +1,7 @@
 // Test users: log in over HTTP, connect with the SDK over a chosen transport, collect messages.
 
 import { MagpieClient, login, compatLogin, type ReceivedMessage, type Transport } from '../../src/client/index.js';
+import { PartitionMap } from '../../src/router/partition_map.js';
 import type { TestServer } from './server.js';
 
 let mobileCounter = 13_800_000_000 + Math.floor(Math.random() * 1_000_000) * 100;
@@ -99,4 +100,19 @@ export async function userConnect(server: TestServer, options: UserOptions): Pro
 /** Find two users whose uids land on different shards (the partition map is deterministic). */
 export function text(body: string) {
   return { type: 1, searchableContent: body, content: body };
+}
+
+/** Two new users owned by different shards (`a` over TCP, `b` over `bTransport`). */
+export async function pairAcrossShards(
+  server: TestServer,
+  bTransport: Transport = 'tcp',
+): Promise<[TestUser, TestUser]> {
+  const partitions = new PartitionMap(server.ports.shards);
+  const a = await userConnect(server, { transport: 'tcp' });
+  for (let i = 0; i < 50; i++) {
+    const b = await userConnect(server, { transport: bTransport });
+    if (partitions.shardOf(b.uid) !== partitions.shardOf(a.uid)) return [a, b];
+    b.client.close();
+  }
+  throw new Error('no user on the other shard');
 }
