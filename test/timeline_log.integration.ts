@@ -29,7 +29,8 @@ interface OnDisk {
 /** What a stopped server left in `uid`'s shard. */
 async function onDisk(server: TestServer, uid: string): Promise<OnDisk> {
   const shard = new PartitionMap(server.ports.shards).shardOf(uid);
-  const env = open({ path: path.join(server.dataDir, `shard-${shard}`), maxDbs: 64, readOnly: true });
+  const dir = path.join(server.dataDir, `shard-${shard}`);
+  const env = open({ path: dir, maxDbs: 64, readOnly: true });
   try {
     const log = env.openDB({ name: 'timeline_log' });
     const mark = env.openDB({ name: 'meta' }).get('timelineLogFolded');
@@ -37,7 +38,8 @@ async function onDisk(server: TestServer, uid: string): Promise<OnDisk> {
       logged: log.getKeysCount({}),
       folded: log.getKeysCount({ end: typeof mark === 'number' ? mark : 0 }),
       filed: env.openDB({ name: 'timeline' }).getKeysCount({ start: [uid, 0], end: [uid, 1e15] }),
-      indexed: env.openDB({ name: 'message_seqs' }).getKeysCount({ start: [uid, ''], end: [uid, 'g'] }),
+      indexed: env.openDB({ name: 'message_seqs' })
+        .getKeysCount({ start: [uid, ''], end: [uid, 'g'] }),
     };
   } finally {
     await env.close();
@@ -64,7 +66,7 @@ async function historyOf(user: TestUser, peer: string): Promise<[string, number]
 }
 
 describe('timeline log', () => {
-  it('kill -9 while entries are held: the log gives every acked one back, recall included', async () => {
+  it('kill -9 while entries are held: every acked one comes back, recall included', async () => {
     const server = await serverStart({ env: { MAGPIE_TIMELINE_WRITEBACK_MS: '60000' } });
     try {
       const [a, b] = await pairAcrossShards(server, 'ws');
@@ -87,9 +89,12 @@ describe('timeline log', () => {
       await b2.waitFor(MESSAGES + 1);
       assert.deepEqual(await historyOf(b2, a.uid), before);
       // The recalled original reads type 80 after the replay too, and new messages follow.
-      assert.equal(b2.received.filter((m) => m.messageUid === uids[2] && m.content.type === 80).length, 2);
+      const recalledCopies = b2.received.filter((m) =>
+        m.messageUid === uids[2] && m.content.type === 80);
+      assert.equal(recalledCopies.length, 2);
       const a2 = await userConnect(server, { transport: 'tcp', mobile: a.mobile });
-      await a2.client.send({ conversation: { type: 0, target: b.uid, line: 0 }, content: text('after') });
+      const conversation = { type: 0, target: b.uid, line: 0 };
+      await a2.client.send({ conversation, content: text('after') });
       await b2.waitFor(MESSAGES + 2);
       a2.client.close();
       b2.client.close();

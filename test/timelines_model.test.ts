@@ -42,8 +42,8 @@ interface Opened {
 function openAt(dir: string): Opened {
   const store = shardStoreOpen({ path: dir, mapBytes: 256 * 1024 * 1024 });
   const commits = new CommitQueue(store.env, (error) => assert.fail(String(error)));
-  const timelines = new Timelines(store, new GroupReplicas(store), (write) => commits.addLazy(write),
-    WRITEBACK_MS);
+  const addLazy = (write: () => void): void => commits.addLazy(write);
+  const timelines = new Timelines(store, new GroupReplicas(store), addLazy, WRITEBACK_MS);
   commits.observe(timelines.rows.observer);
   commits.observe(timelines.log.observer);
   return { store, commits, timelines };
@@ -71,7 +71,8 @@ function check(timelines: Timelines, model: Model, when: string): void {
     );
     for (const peer of PEERS) {
       const conversation = `0:${peer}:0`;
-      const mine = expected.filter(({ message }) => conversationKey(owner, message) === conversation);
+      const mine = expected.filter(({ message }) =>
+        conversationKey(owner, message) === conversation);
       const history = timelines.history(owner, conversation, 0n, 10_000, BYTES_MAX);
       assert.deepEqual(
         history.map(({ message }) => [message.uid, message.content.type]),
@@ -81,9 +82,10 @@ function check(timelines: Timelines, model: Model, when: string): void {
       const middle = mine[Math.floor(mine.length / 2)];
       if (middle !== undefined) {
         const older = timelines.history(owner, conversation, middle.message.uid, 10_000, BYTES_MAX);
+        const before = mine.filter(({ message }) => message.uid < middle.message.uid);
         assert.deepEqual(
           older.map(({ message }) => message.uid),
-          mine.filter(({ message }) => message.uid < middle.message.uid).map(({ message }) => message.uid).reverse(),
+          before.map(({ message }) => message.uid).reverse(),
           `${when}: ${owner}'s history with ${peer} before the middle`,
         );
       }
@@ -139,7 +141,9 @@ async function checkedDuringWriteBack(
 }
 
 for (const seed of [1, 2, 3]) {
-  it(`timelines: reads equal the model while entries are held, written back and re-indexed (seed ${seed})`, async () => {
+  const name = 'timelines: reads equal the model while entries are held, written back and ' +
+    `re-indexed (seed ${seed})`;
+  it(name, async () => {
     const random = seededRandom(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-timelines-'));
@@ -156,7 +160,8 @@ for (const seed of [1, 2, 3]) {
           const entries = model.get(owner) ?? [];
           const target = entries.length > 0 && random() < 0.2 ? pick(entries) : undefined;
           if (target !== undefined) {
-            const recalled: StoredMessage = { ...target.message, content: { type: 80, content: 'x' } };
+            const content = { type: 80, content: 'x' };
+            const recalled: StoredMessage = { ...target.message, content };
             done.push(committed(commits, () => timelines.replace(owner, target.seq, recalled)));
             landed.push(() => (target.message = recalled));
             continue;
@@ -176,7 +181,9 @@ for (const seed of [1, 2, 3]) {
         for (const land of landed) land();
         check(timelines, model, `batch ${batch}`);
         await sleep(pick([0, 10, 25]));
-        if (random() < 0.5) await checkedDuringWriteBack(timelines, commits, model, `batch ${batch}`);
+        if (random() < 0.5) {
+          await checkedDuringWriteBack(timelines, commits, model, `batch ${batch}`);
+        }
       }
       // Close with an entry held that is younger than one a finished write-back took: the
       // folded mark must stay below it.

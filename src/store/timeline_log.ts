@@ -106,8 +106,9 @@ export class TimelineLog {
   replay(): number {
     let replayed = 0;
     const folded = this.tables.meta.get(FOLDED_KEY);
+    const start = typeof folded === 'number' ? folded : 0;
     this.env.transactionSync(() => {
-      for (const { key, value } of this.log.getRange({ start: typeof folded === 'number' ? folded : 0 })) {
+      for (const { key, value } of this.log.getRange({ start })) {
         const { owner, seq, entry } = value;
         const message = entry.kind === 'message' ? entry.message : undefined;
         const conversation = value.conversation ?? (message && conversationKey(owner, message));
@@ -156,7 +157,13 @@ export class TimelineLog {
   };
 
   /** File `entry` at `seq` for `owner`; call inside a transaction's write. */
-  append(owner: string, seq: number, conversation: string, hex: string, entry: StoredTimelineEntry): void {
+  append(
+    owner: string,
+    seq: number,
+    conversation: string,
+    hex: string,
+    entry: StoredTimelineEntry,
+  ): void {
     const logKey = this.logKeyNext++;
     const held: HeldEntry = { logKey, owner, seq, conversation, hex, entry, state: 'planned' };
     this.log.put(logKey, this.recordOf(held));
@@ -181,8 +188,12 @@ export class TimelineLog {
     }
     const value = this.tables.timeline.get([owner, seq]);
     const record = typeof value === 'number' ? this.log.get(value) : undefined;
-    if (typeof value === 'number' && record !== undefined) this.log.put(value, { ...record, entry });
-    else this.tables.timeline.put([owner, seq], entry);
+    if (typeof value === 'number' && record !== undefined) {
+      this.log.put(value, { ...record, entry });
+    } else {
+      // Written before the log: the table holds the entry itself.
+      this.tables.timeline.put([owner, seq], entry);
+    }
   }
 
   entryAt(owner: string, seq: number): HeldEntry | undefined {
@@ -264,7 +275,8 @@ export class TimelineLog {
     // A transaction with no appends before it (idle store, drain) has no ack waiting behind it.
     const budget = this.appendedLast === 0 || all
       ? TIMELINE_WRITEBACK_ENTRIES_MAX
-      : Math.min(TIMELINE_WRITEBACK_ENTRIES_MAX, TIMELINE_WRITEBACK_ENTRIES_MIN + 2 * this.appendedLast);
+      : Math.min(TIMELINE_WRITEBACK_ENTRIES_MAX,
+        TIMELINE_WRITEBACK_ENTRIES_MIN + 2 * this.appendedLast);
     for (const owned of this.owners.values()) {
       if (written.length >= budget) return;
       if (!all && now - owned.sinceMs < this.writebackMs) return;
@@ -293,7 +305,9 @@ export class TimelineLog {
 
   private recordOf(held: HeldEntry): LogRecord {
     const { owner, seq, conversation, hex, entry } = held;
-    return entry.kind === 'message' ? { owner, seq, entry } : { owner, seq, entry, conversation, hex };
+    return entry.kind === 'message'
+      ? { owner, seq, entry }
+      : { owner, seq, entry, conversation, hex };
   }
 
   private landed(changes: TransactionChanges): void {

@@ -130,7 +130,8 @@ export class Timelines {
   }
 
   private storedAt(owner: string, seq: number): StoredTimelineEntry | undefined {
-    return this.log.entryAt(owner, seq)?.entry ?? this.log.stored(this.store.timeline.get([owner, seq]));
+    const held = this.log.entryAt(owner, seq);
+    return held === undefined ? this.log.stored(this.store.timeline.get([owner, seq])) : held.entry;
   }
 
   /** The owner's copy of message `uid`: `shared` when it is still a pointer into the group
