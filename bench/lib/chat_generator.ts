@@ -9,6 +9,7 @@ import type { Transport } from '../../src/client/index.js';
 import { ChatUser, nowUs } from './chat_user.js';
 import type { ChatSender, ChatStats } from './chat_user.js';
 import { SdkChatUser } from './chat_user_sdk.js';
+import { drainDeliveries } from './drain.js';
 import { XmppChatUser } from './chat_user_xmpp.js';
 import { histogramEncode, latencyHistogram } from './histogram.js';
 import { loadChildServe } from './load_child.js';
@@ -25,8 +26,6 @@ const OPEN_TICK_MS = 1;
 const CONNECT_CONCURRENCY = 32;
 const CONNECT_TIMEOUT_MS = 10_000;
 /** After 'stop', how long to wait for outstanding acks and deliveries. */
-const DRAIN_MS_MAX = 10_000;
-const DRAIN_POLL_MS = 20;
 
 /** 'xmpp' talks to the ejabberd peer: uid is a bare JID, token its password, deviceId the
  * resource. */
@@ -264,14 +263,11 @@ class ChatGenerator implements LoadGenerator<ChatSetup, ChatRun, ChatData> {
     if (this.ticker !== null) clearInterval(this.ticker);
     this.ticker = null;
     for (const slot of this.slots) slot.backlog.length = 0;
-    const drainEnd = performance.now() + DRAIN_MS_MAX;
     const ackedCase = (): number => stats.acked - this.atStart.acked;
     const deliveredCase = (): number => stats.delivered - this.atStart.delivered;
     const settled = (): boolean => this.slots.every((slot) => slot.sender.inFlight === 0) &&
       deliveredCase() >= ackedCase();
-    while (!settled() && performance.now() < drainEnd) {
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-    }
+    await drainDeliveries(settled, deliveredCase);
     return {
       ...measured,
       errors: stats.errors, gaps: stats.gaps,

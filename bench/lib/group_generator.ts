@@ -19,13 +19,12 @@ import { loadChildServe } from './load_child.js';
 import type { LoadGenerator } from './load_child.js';
 import { LINK_PING_ID, NativeLink } from './native_link.js';
 import type { LinkTransport } from './native_link.js';
+import { drainDeliveries } from './drain.js';
 import { pageOf } from './mp_page.js';
 
 const CONNECT_CONCURRENCY = 32;
 const CONNECT_TIMEOUT_MS = 10_000;
 const CREATE_TIMEOUT_MS = 30_000;
-const DRAIN_MS_MAX = 10_000;
-const DRAIN_POLL_MS = 20;
 /** Request ids are uint16; 0 is the server's push id, 1 and 2 the link's own. */
 const REQUEST_IDS = 0x10000;
 const REQUEST_ID_FIRST = LINK_PING_ID + 1;
@@ -302,10 +301,7 @@ class GroupGenerator implements LoadGenerator<GroupSetup, GroupRun, GroupData> {
     const deliveredCase = (): number => stats.delivered - this.atStart.delivered;
     const settled = (): boolean => this.senders.every((s) => s.inFlight === 0) &&
       deliveredCase() >= expected();
-    const drainEnd = performance.now() + DRAIN_MS_MAX;
-    while (!settled() && performance.now() < drainEnd) {
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-    }
+    await drainDeliveries(settled, deliveredCase);
     return {
       gid: this.gid, ...measured, errors: stats.errors, gaps: stats.gaps,
       undelivered: Math.max(0, expected() - deliveredCase()),
