@@ -13,7 +13,7 @@ import type { Database } from 'lmdb';
 import { CONVERSATION_ROW_REPAIR_ENTRIES_MAX } from '../limits.js';
 import { conversationAfterAppend, countsAsUnread, mentionOf } from './conversation_fold.js';
 import { ConversationRows } from './conversation_rows.js';
-import { TimelineLog, type IndexEntry } from './timeline_log.js';
+import { TimelineLog } from './timeline_log.js';
 import type { GroupReplicas } from './group_replicas.js';
 import type { ShardStore } from './shard_store.js';
 import type {
@@ -343,7 +343,7 @@ export class Timelines {
       reverse: true,
       limit: count,
       durableOnly: true,
-    }).map((entry: IndexEntry) => entry.seq);
+    }).map((entry) => entry.seq);
   }
 }
 
