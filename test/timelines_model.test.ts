@@ -69,9 +69,13 @@ function check(timelines: Timelines, model: Model, when: string): void {
       tail.map(({ seq }) => seq),
       `${when}: ${owner}'s page from ${from - 1}`,
     );
+    // A message filed again: the index, history and uid lookups know its newest copy.
+    const newest = new Map<bigint, ModelEntry>();
+    for (const filed of expected) newest.set(filed.message.uid, filed);
+    const unique = [...newest.values()].sort((a, b) => (a.message.uid < b.message.uid ? -1 : 1));
     for (const peer of PEERS) {
       const conversation = `0:${peer}:0`;
-      const mine = expected.filter(({ message }) =>
+      const mine = unique.filter(({ message }) =>
         conversationKey(owner, message) === conversation);
       const history = timelines.history(owner, conversation, 0n, 10_000, BYTES_MAX);
       assert.deepEqual(
@@ -90,12 +94,20 @@ function check(timelines: Timelines, model: Model, when: string): void {
         );
       }
     }
-    for (const { seq, message } of expected) {
+    for (const { seq, message } of newest.values()) {
       assert.equal(timelines.seqOf(owner, message.uid), seq, `${when}: seqOf`);
       assert.equal(timelines.hasMessage(owner, message), true, `${when}: hasMessage`);
     }
+    const never: StoredMessage = { ...expected[0]?.message ?? NEVER_FILED, uid: NEVER_FILED.uid };
+    assert.equal(timelines.hasMessage(owner, never), false, `${when}: hasMessage, never filed`);
   }
 }
+
+/** A uid no append uses. */
+const NEVER_FILED: StoredMessage = {
+  uid: 1n << 62n, from: PEERS[0]!, fromDevice: 'd', conversationType: 0, target: OWNERS[0]!,
+  line: 0, timestamp: 0, content: { type: 1, searchableContent: 'never' },
+};
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -166,7 +178,8 @@ for (const seed of [1, 2, 3]) {
             landed.push(() => (target.message = recalled));
             continue;
           }
-          const message: StoredMessage = {
+          const again = entries.length > 0 && random() < 0.1 ? pick(entries) : undefined;
+          const message: StoredMessage = again?.message ?? {
             uid: uid++, from: pick(PEERS), fromDevice: 'd', conversationType: 0, target: owner,
             line: 0, timestamp: batch, content: { type: 1, searchableContent: `m${uid}` },
           };

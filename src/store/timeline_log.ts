@@ -59,8 +59,12 @@ export interface HeldEntry extends IndexedAt {
 }
 
 interface OwnerHeld {
-  /** seq → entry, in seq order (few per owner: looked through for a uid, no index kept). */
+  /** seq → entry, in seq order. */
   readonly entries: Map<number, HeldEntry>;
+  /** uid hex → the newest held entry filing it: every delivery asks whether a receiver already
+   * has the message, and under a write fan-out overload an owner holds hundreds of entries (a
+   * scan per receiver per delivery once took a shard thread for seconds). */
+  readonly newestByHex: Map<string, HeldEntry>;
   /** When the oldest entry not yet written back came (owners stay in this order). */
   sinceMs: number;
 }
@@ -169,10 +173,11 @@ export class TimelineLog {
     this.log.put(logKey, this.recordOf(held));
     let owned = this.owners.get(owner);
     if (owned === undefined) {
-      owned = { entries: new Map(), sinceMs: performance.now() };
+      owned = { entries: new Map(), newestByHex: new Map(), sinceMs: performance.now() };
       this.owners.set(owner, owned);
     }
     owned.entries.set(seq, held);
+    owned.newestByHex.set(hex, held);
     this.heldKeys.add(logKey);
     this.changes.appended.push(held);
   }
@@ -202,11 +207,7 @@ export class TimelineLog {
 
   /** The newest held entry filing message `hex` for `owner`. */
   entryOfUid(owner: string, hex: string): HeldEntry | undefined {
-    const owned = this.owners.get(owner);
-    if (owned === undefined) return undefined;
-    let newest: HeldEntry | undefined;
-    for (const held of owned.entries.values()) if (held.hex === hex) newest = held;
-    return newest;
+    return this.owners.get(owner)?.newestByHex.get(hex);
   }
 
   /** Held entries with afterSeq < seq ≤ throughSeq whose transaction is durable, in seq order. */
@@ -310,6 +311,11 @@ export class TimelineLog {
       : { owner, seq, entry, conversation, hex };
   }
 
+  private uidIndexRebuild(owned: OwnerHeld): void {
+    owned.newestByHex.clear();
+    for (const held of owned.entries.values()) owned.newestByHex.set(held.hex, held);
+  }
+
   private landed(changes: TransactionChanges): void {
     for (const held of changes.appended) {
       if (held.state === 'planned') held.state = 'committed';
@@ -319,6 +325,9 @@ export class TimelineLog {
       const owned = this.owners.get(held.owner);
       if (owned === undefined || owned.entries.get(held.seq) !== held) continue;
       owned.entries.delete(held.seq);
+      // An owner's entries are written back oldest first, so an older copy of the same
+      // message never outlives this one.
+      if (owned.newestByHex.get(held.hex) === held) owned.newestByHex.delete(held.hex);
       this.heldKeys.delete(held.logKey);
       touched.add(held.owner);
     }
@@ -350,7 +359,10 @@ export class TimelineLog {
       touched.add(held.owner);
     }
     for (const owner of touched) {
-      if (this.owners.get(owner)?.entries.size === 0) this.owners.delete(owner);
+      const owned = this.owners.get(owner)!;
+      if (owned.entries.size === 0) this.owners.delete(owner);
+      // An older copy of a message whose newer copy failed is the newest again (rare: rebuild).
+      else this.uidIndexRebuild(owned);
     }
   }
 }
