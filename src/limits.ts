@@ -76,8 +76,9 @@ export const COMMIT_WINDOW_MS = 1;
 /** Cleanup writes nobody waits for (confirmed outbox rows) ride in the next transaction, or
  * get one of their own after this long. */
 export const COMMIT_LAZY_MS = 200;
-/** Writes in one group commit; more are carried into the next transaction. */
-export const COMMIT_OPS_MAX = 20_000;
+/** Weight (about one per put: a timeline append, a row) one transaction takes; the rest waits
+ * for the next. Its callback blocks the shard thread, ~5 µs per unit. */
+export const COMMIT_OPS_MAX = 5_000;
 /** LMDB map size per shard (virtual; grows the file only as used). */
 export const STORE_MAP_BYTES_DEFAULT = 64 * 1024 * 1024 * 1024;
 
@@ -281,10 +282,12 @@ export const TIMELINE_WRITEBACK_MS = 1_000;
  * write-back rides in transactions that acks wait for, so a busy store writes back about twice
  * what the previous transaction appended, plus this many... */
 export const TIMELINE_WRITEBACK_ENTRIES_MIN = 64;
-/** ... and never more than this (an idle store or a drain writes back this many at once). */
+/** ... and never more than this (an idle store or a drain writes back this many at once),
+ * unless held entries are over TIMELINE_HELD_ENTRIES_MAX. */
 export const TIMELINE_WRITEBACK_ENTRIES_MAX = 4_096;
-/** Held entries beyond which every owner is written back without waiting (memory bound,
- * ~0.5 KiB each, and the log a start replays). */
+/** Held entries beyond which every owner is written back without waiting, each transaction
+ * more than the one before appended (memory bound, ~0.5 KiB each, and the log a start
+ * replays). */
 export const TIMELINE_HELD_ENTRIES_MAX = 50_000;
 /** Newest entries of a conversation looked at when repairing a row a crash left behind. */
 export const CONVERSATION_ROW_REPAIR_ENTRIES_MAX = 10_000;

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
 import { ErrorCode } from '../src/errors.js';
-import { COMMIT_LAZY_MS } from '../src/limits.js';
+import { COMMIT_LAZY_MS, COMMIT_OPS_MAX } from '../src/limits.js';
 import { CommitQueue } from '../src/store/commit_queue.js';
 import { shardStoreClose, shardStoreOpen, type ShardStore } from '../src/store/shard_store.js';
 
@@ -82,5 +82,28 @@ it('commit queue: writes that come during a transaction\'s fsync share the next 
     assert.deepEqual(await Promise.all(later), later.map(() => ErrorCode.OK));
     assert.equal(transactions, 2, 'the five later writes rode in one transaction');
     assert.equal(store.meta.get('later4'), 4);
+  });
+});
+
+it('commit queue: a transaction takes whole generations up to COMMIT_OPS_MAX weight', async () => {
+  await withQueue(async (store, commits) => {
+    const transactions: string[][] = [];
+    commits.observe(() => {
+      transactions.push([]);
+      return () => undefined;
+    });
+    const put = (name: string) => (): void => {
+      transactions[transactions.length - 1]!.push(name);
+      store.meta.put(name, 1);
+    };
+    const weighted = (name: string, weight: number): Promise<ErrorCode> =>
+      new Promise((resolve) => commits.add(put(name), resolve, weight));
+    const first = commits.generation;
+    const all = [weighted('a', COMMIT_OPS_MAX - 1), weighted('b', 1)];
+    assert.equal(commits.generation, first + 1, 'a full generation closes');
+    all.push(weighted('c', 1), weighted('d', COMMIT_OPS_MAX), weighted('e', 1));
+    assert.deepEqual(await Promise.all(all), all.map(() => ErrorCode.OK));
+    assert.deepEqual(transactions, [['a', 'b'], ['c', 'd'], ['e']],
+      'each transaction holds whole generations; one over the weight goes alone');
   });
 });

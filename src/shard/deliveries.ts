@@ -41,6 +41,7 @@ export class Deliveries {
         this.confirm(envelope.source, envelope.linkSeq);
         for (const after of plan.after) after();
       },
+      plan.writes.length,
     );
   }
 

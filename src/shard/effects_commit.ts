@@ -121,5 +121,6 @@ export function effectsCommit(
       for (const { shard, envelope } of deliveries) services.outbox.committed(shard, envelope);
       for (const after of plan.after) after();
     },
+    plan.writes.length,
   );
 }

@@ -4,7 +4,10 @@
 // the message and its delivery obligation has resolved here. At most COMMITS_IN_FLIGHT_MAX
 // transactions are in flight: one transaction per event-loop turn would pay one fsync per turn
 // and starve under load; an idle store waits COMMIT_WINDOW_MS for more writers; cleanup writes
-// ride along (addLazy).
+// ride along (addLazy). A transaction takes at most COMMIT_OPS_MAX weight (one unit per timeline
+// append, say): its callback runs on the shard thread and blocks it, so an overload (a write
+// fan-out of thousands of appends per message) gets several short transactions with socket
+// I/O between them instead of one that holds the thread for seconds.
 
 import type { RootDatabase } from 'lmdb';
 import { ErrorCode } from '../errors.js';
@@ -16,9 +19,19 @@ export type Write = () => void;
 /** Called as a transaction's writes start; returns what to call with its outcome. */
 export type TransactionObserver = () => (committed: boolean) => void;
 
+/** Writes queued under one generation: they land in one transaction, whole. */
+interface Batch {
+  readonly generation: number;
+  readonly writes: Write[];
+  readonly dones: CommitDone[];
+  weight: number;
+}
+
 export class CommitQueue {
-  private writes: Write[] = [];
-  private dones: CommitDone[] = [];
+  /** Oldest first; the last one is open (takes new writes). */
+  private readonly batches: Batch[] = [];
+  /** Weight of all queued batches. */
+  private queuedWeight = 0;
   /** Writes nobody waits for (cleanup): they ride in the next transaction. */
   private lazy: Write[] = [];
   private lazyTimer: NodeJS.Timeout | undefined;
@@ -30,8 +43,9 @@ export class CommitQueue {
   readonly times = new CommitTimes();
   /** State kept ahead of LMDB (caches, write-back) that must learn each transaction's outcome. */
   private readonly observers: TransactionObserver[] = [];
-  /** Which transaction writes queued now will join: it grows each time a transaction takes the
-   * queued writes, so work planned under one value lands in one transaction. */
+  /** Which transaction writes queued now will join: it grows each time the open batch closes
+   * (a transaction takes it, or it reached COMMIT_OPS_MAX), so work planned under one value
+   * lands in one transaction. */
   private batch = 0;
   get generation(): number {
     return this.batch;
@@ -52,11 +66,20 @@ export class CommitQueue {
     this.observers.push(observer);
   }
 
-  /** Queue `write` (run inside the transaction, synchronously) and get told when it is durable. */
-  add(write: Write, done: CommitDone): void {
-    this.writes.push(write);
-    this.dones.push(done);
-    if (this.writes.length >= COMMIT_OPS_MAX) {
+  /** Queue `write` (run inside the transaction, synchronously) and get told when it is durable.
+   * `weight`: about how many puts it makes (a batch closes at COMMIT_OPS_MAX). */
+  add(write: Write, done: CommitDone, weight = 1): void {
+    let open = this.batches[this.batches.length - 1];
+    if (open === undefined || open.generation !== this.batch) {
+      open = { generation: this.batch, writes: [], dones: [], weight: 0 };
+      this.batches.push(open);
+    }
+    open.writes.push(write);
+    open.dones.push(done);
+    open.weight += weight;
+    this.queuedWeight += weight;
+    if (open.weight >= COMMIT_OPS_MAX) this.batch++;
+    if (this.queuedWeight >= COMMIT_OPS_MAX) {
       this.flush();
       return;
     }
@@ -86,7 +109,7 @@ export class CommitQueue {
    * second, smaller one queued behind it. */
   flush(): void {
     this.scheduled = false;
-    if (this.writes.length === 0 || this.waiting || this.inFlight >= COMMITS_IN_FLIGHT_MAX) return;
+    if (this.batches.length === 0 || this.waiting || this.inFlight >= COMMITS_IN_FLIGHT_MAX) return;
     this.inFlight++;
     this.waiting = true;
     let dones: CommitDone[] = [];
@@ -99,12 +122,10 @@ export class CommitQueue {
       .transaction(() => {
         startedMs = performance.now();
         this.waiting = false;
-        const writes = this.lazy.length === 0 ? this.writes : this.writes.concat(this.lazy);
-        dones = this.dones;
-        this.writes = [];
-        this.dones = [];
+        const taken = this.batchesTake();
+        const writes = taken.writes.concat(this.lazy);
+        dones = taken.dones;
         this.lazy = [];
-        this.batch++;
         outcomes = this.observers.map((observer) => observer());
         for (const write of writes) write();
         count = writes.length;
@@ -132,10 +153,33 @@ export class CommitQueue {
       );
   }
 
+  /** Whole batches, oldest first, up to COMMIT_OPS_MAX weight (at least one); closes the open
+   * batch if taken. What is left gets the next transaction. */
+  private batchesTake(): { writes: Write[]; dones: CommitDone[] } {
+    const writes: Write[] = [];
+    const dones: CommitDone[] = [];
+    let weight = 0;
+    while (this.batches.length > 0) {
+      const next = this.batches[0]!;
+      if (weight > 0 && weight + next.weight > COMMIT_OPS_MAX) break;
+      this.batches.shift();
+      weight += next.weight;
+      for (const write of next.writes) writes.push(write);
+      for (const done of next.dones) dones.push(done);
+      if (next.generation === this.batch) this.batch++;
+    }
+    this.queuedWeight -= weight;
+    if (this.batches.length > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return { writes, dones };
+  }
+
   /** Resolves when everything queued before the call is durable (for shutdown). */
   async settle(): Promise<void> {
     if (this.lazy.length > 0) this.add(() => undefined, () => undefined);
-    while (this.writes.length > 0 || this.inFlight > 0) {
+    while (this.batches.length > 0 || this.inFlight > 0) {
       this.flush();
       await new Promise((resolve) => setTimeout(resolve, 1));
     }

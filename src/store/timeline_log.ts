@@ -272,12 +272,17 @@ export class TimelineLog {
 
   private writeBackDue(written: HeldEntry[]): void {
     const now = performance.now();
-    const all = this.everything || this.held > TIMELINE_HELD_ENTRIES_MAX;
+    const over = this.held > TIMELINE_HELD_ENTRIES_MAX;
+    const all = this.everything || over;
+    // Over the memory bound the write-back outpaces the appends, however many they are: held
+    // entries shrink back under it (an overload pays the index puts inline, as before the log).
     // A transaction with no appends before it (idle store, drain) has no ack waiting behind it.
-    const budget = this.appendedLast === 0 || all
-      ? TIMELINE_WRITEBACK_ENTRIES_MAX
-      : Math.min(TIMELINE_WRITEBACK_ENTRIES_MAX,
-        TIMELINE_WRITEBACK_ENTRIES_MIN + 2 * this.appendedLast);
+    const budget = over
+      ? this.appendedLast + TIMELINE_WRITEBACK_ENTRIES_MAX
+      : this.appendedLast === 0 || all
+        ? TIMELINE_WRITEBACK_ENTRIES_MAX
+        : Math.min(TIMELINE_WRITEBACK_ENTRIES_MAX,
+          TIMELINE_WRITEBACK_ENTRIES_MIN + 2 * this.appendedLast);
     for (const owned of this.owners.values()) {
       if (written.length >= budget) return;
       if (!all && now - owned.sinceMs < this.writebackMs) return;
