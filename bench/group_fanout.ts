@@ -21,6 +21,7 @@ import { LoadChild, loadCaseRun } from './lib/load_child.js';
 import { UsageWindow, procUsageText } from './lib/proc_stat.js';
 import type { ProcUsage } from './lib/proc_stat.js';
 import { cpuUsPer, msText, progress, rateText, resultsWrite } from './lib/results.js';
+import { metricsPoll, peaksText, type PolledMetrics } from './lib/server_metrics.js';
 import { benchServerStart } from '../scripts/lib/server_process.js';
 import type { BenchServer } from '../scripts/lib/server_process.js';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +86,8 @@ export interface GroupFanoutResult {
   readonly serverCpuUsPerDelivery: number | null;
   readonly boxCpuPercent: number | null;
   readonly otherCpuPercent: number | null;
+  /** The worst shard-second of the server's PEAK_METRICS in the window. */
+  readonly shardPeaks: Record<string, number>;
   readonly windowMs: number;
   readonly config: typeof options;
   readonly at: string;
@@ -162,7 +165,7 @@ function resultText(r: GroupFanoutResult): string {
     `ack ${lat(r.ack)} | deliver ${lat(r.deliver)} | server ${server}, ` +
     `${r.serverCpuUsPerMsg ?? 'n/a'} µs/msg, ${r.serverCpuUsPerDelivery ?? 'n/a'} µs/delivery | ` +
     `generator ${r.generatorCpuPercent.toFixed(0)}% cpu | box ${r.boxCpuPercent ?? 'n/a'}% ` +
-    `(other ${r.otherCpuPercent ?? 'n/a'}%)` +
+    `(other ${r.otherCpuPercent ?? 'n/a'}%) | ${peaksText(r.shardPeaks)}` +
     (faults === 0 ? '' : ` | FAULTS errors ${r.errors} gaps ${r.gaps} undelivered ${r.undelivered}`);
 }
 
@@ -170,10 +173,18 @@ async function caseRun(server: BenchServer,
   child: LoadChild<GroupSetup, GroupRun, GroupData>): Promise<GroupFanoutResult> {
   progress(BENCH, `case ${caseName()}`);
   const window = new UsageWindow(server.pid);
+  let poll: ReturnType<typeof metricsPoll> | undefined;
+  let polled: Promise<PolledMetrics> = Promise.resolve({ medians: {}, peaks: {} });
   const [result] = await loadCaseRun([child], {
     bench: BENCH, run: {}, warmupMs: options.warmup, durationMs: options.time,
-    onWindowStart: () => window.start(),
-    onWindowEnd: () => window.end(),
+    onWindowStart: () => {
+      window.start();
+      poll = metricsPoll(server.httpBase, []);
+    },
+    onWindowEnd: () => {
+      window.end();
+      polled = poll?.stop() ?? polled;
+    },
     progressText: (d, s) => `acked ${rateText((d['acked'] ?? 0) / s)}/s, ` +
       `deliveries ${rateText(((d['acked'] ?? 0) * options.members) / s)}/s, ` +
       `online pulled ${rateText((d['delivered'] ?? 0) / s)}/s`,
@@ -201,6 +212,7 @@ async function caseRun(server: BenchServer,
     serverCpuUsPerDelivery: usage.process === null ? null
       : cpuUsPer(usage.process.cpuPercent, deliveriesPerSec),
     boxCpuPercent: usage.boxCpuPercent, otherCpuPercent: usage.otherCpuPercent,
+    shardPeaks: (await polled).peaks,
     windowMs: Math.round(windowMs), config: options, at: new Date().toISOString(), env: benchEnv(),
   };
 }

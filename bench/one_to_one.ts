@@ -24,7 +24,7 @@ import type { LoadResult } from './lib/load_child.js';
 import { UsageWindow, procUsageText } from './lib/proc_stat.js';
 import type { ProcUsage, WindowUsage } from './lib/proc_stat.js';
 import { cpuUsPer, msText, progress, rateText, resultsWrite } from './lib/results.js';
-import { metricsPoll } from './lib/server_metrics.js';
+import { metricsPoll, peaksText, type PolledMetrics } from './lib/server_metrics.js';
 import { benchServerStart } from '../scripts/lib/server_process.js';
 import type { BenchServer } from '../scripts/lib/server_process.js';
 
@@ -103,6 +103,10 @@ export interface OneToOneResult {
   readonly config: typeof options;
   readonly at: string;
   readonly env: BenchEnv;
+  /** Shard transaction timings, medians over the window's seconds (server_metrics.ts). */
+  readonly commits?: Record<string, number>;
+  /** The worst shard-second of PEAK_METRICS in the window. */
+  readonly shardPeaks?: Record<string, number>;
 }
 
 function ratesParse(): number[] {
@@ -233,7 +237,7 @@ async function casesRun(server: BenchServer, children: LoadChild<ChatSetup, Chat
     progress(BENCH, `case ${caseName(run)}`);
     const window = new UsageWindow(server.pid);
     let commitPoll: ReturnType<typeof metricsPoll> | undefined;
-    let commitStopped: Promise<Record<string, number>> = Promise.resolve({});
+    let commitStopped: Promise<PolledMetrics> = Promise.resolve({ medians: {}, peaks: {} });
     const results = await loadCaseRun(children, {
       bench: BENCH, run, warmupMs: options.warmup, durationMs: options.time,
       onWindowStart: () => {
@@ -247,12 +251,14 @@ async function casesRun(server: BenchServer, children: LoadChild<ChatSetup, Chat
       progressText: (d, s) => `acked ${rateText((d['acked'] ?? 0) / s)}/s, ` +
         `delivered ${rateText((d['delivered'] ?? 0) / s)}/s`,
     });
+    const polled = await commitStopped;
     const result = {
       ...resultBuild(run, results, (generators) => window.usage(generators), cross),
-      commits: await commitStopped,
+      commits: polled.medians, shardPeaks: polled.peaks,
     };
     out.push(result);
     process.stdout.write(`${resultText(result)}\n${commitsText(result.commits)}\n` +
+      `  ${peaksText(result.shardPeaks)}\n` +
       `${JSON.stringify(result)}\n`);
   }
   return out;

@@ -42,13 +42,25 @@ export function metricSum(metrics: ShardMetrics, name: string): number {
 /** The shards' Stats cover one second each: polling faster reads the same interval twice. */
 const POLL_MS = 1_000;
 
+/** Per-shard gauges whose worst second a bench reports (a stuck or overloaded shard shows
+ * here while the medians look fine). */
+export const PEAK_METRICS = [
+  'magpie_event_loop_lag_max_ms', 'magpie_timeline_entries_held', 'magpie_commit_durable_max_ms',
+] as const;
+
+export interface PolledMetrics {
+  /** Each of `names`' median over the polls of its mean over the active shards. */
+  readonly medians: Record<string, number>;
+  /** Each of PEAK_METRICS' largest value over the polls and shards. */
+  readonly peaks: Record<string, number>;
+}
+
 /**
- * Reads /metrics once a second until `stop`, which resolves to each of `names`' median over the
- * polls of its mean over the shards (shards with nothing to report, 0 commits, are left out of
- * the mean). For figures that shards report per second (commit timings).
+ * Reads /metrics once a second until `stop`. Medians are for figures that shards report per
+ * second (commit timings): shards with nothing to report, 0 commits, are left out of the mean.
  */
 export function metricsPoll(httpBase: string, names: readonly string[]):
-  { stop: () => Promise<Record<string, number>> } {
+  { stop: () => Promise<PolledMetrics> } {
   const polls: ShardMetrics[] = [];
   let reading: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
@@ -58,7 +70,7 @@ export function metricsPoll(httpBase: string, names: readonly string[]):
     stop: async () => {
       clearInterval(timer);
       await reading;
-      const out: Record<string, number> = {};
+      const medians: Record<string, number> = {};
       for (const name of names) {
         const means = polls.map((metrics) => {
           const active = metricShards(metrics, 'magpie_commits_per_second')
@@ -66,9 +78,22 @@ export function metricsPoll(httpBase: string, names: readonly string[]):
             .filter((value): value is number => value !== null);
           return active.length === 0 ? 0 : active.reduce((a, b) => a + b, 0) / active.length;
         }).sort((a, b) => a - b);
-        out[name] = means.length === 0 ? 0 : Math.round((means[means.length >> 1] ?? 0) * 100) / 100;
+        medians[name] = means.length === 0 ? 0
+          : Math.round((means[means.length >> 1] ?? 0) * 100) / 100;
       }
-      return out;
+      const peaks: Record<string, number> = {};
+      for (const name of PEAK_METRICS) {
+        peaks[name] = Math.max(0, ...polls.flatMap((metrics) => metricShards(metrics, name)));
+      }
+      return { medians, peaks };
     },
   };
+}
+
+/** "loop lag max 12 ms, held entries max 6.1 k, commit →durable max 30 ms" (worst shard-second). */
+export function peaksText(peaks: Record<string, number>): string {
+  const of = (name: (typeof PEAK_METRICS)[number]): number => peaks[name] ?? NaN;
+  return `worst shard-second: loop lag ${Math.round(of('magpie_event_loop_lag_max_ms'))} ms, ` +
+    `held entries ${of('magpie_timeline_entries_held')}, ` +
+    `commit →durable ${Math.round(of('magpie_commit_durable_max_ms'))} ms`;
 }
