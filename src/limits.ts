@@ -6,6 +6,9 @@ import { assert } from './errors.js';
 // --- Frames and connections ---
 /** Largest native frame body; a longer declared length closes the connection before allocating. */
 export const FRAME_BODY_BYTES_MAX = 1024 * 1024;
+/** Nesting levels accepted in a frame body. Every protocol content is at most four levels
+ * deep; deeper input is an attack on the recursion of the decoder and its consumers. */
+export const BODY_DEPTH_MAX = 32;
 /** Native frame header size, fixed by the protocol. */
 export const FRAME_HEADER_BYTES = 10;
 /** Largest WebSocket message; a larger one closes the connection with 1009 (PROTOCOL.md §9). */
@@ -289,6 +292,9 @@ export const TIMELINE_WRITEBACK_ENTRIES_MAX = 4_096;
  * more than the one before appended (memory bound, ~0.5 KiB each, and the log a start
  * replays). */
 export const TIMELINE_HELD_ENTRIES_MAX = 50_000;
+/** Timeline heads a shard keeps in memory (~100 B each); a miss reads the table's last key. Heads
+ * of users with appends in flight or entries held stay regardless. */
+export const TIMELINE_HEADS_CACHED_MAX = 200_000;
 /** Newest entries of a conversation looked at when repairing a row a crash left behind. */
 export const CONVERSATION_ROW_REPAIR_ENTRIES_MAX = 10_000;
 /** Conversations in one conversation-list pull answer; the client pulls again from `version`. */

@@ -6,13 +6,8 @@ import { Packr } from 'msgpackr';
 import type { Options } from 'msgpackr';
 import { ErrorCode, assert, fail, ok } from '../errors.js';
 import type { Result } from '../errors.js';
+import { BODY_DEPTH_MAX } from '../limits.js';
 
-/**
- * Nesting depth accepted in a body. Every protocol content is at most four levels deep; deeper
- * input is an attack on the recursion of the decoder and its consumers.
- * TODO(lead): move to limits.ts as BODY_DEPTH_MAX.
- */
-const BODY_DEPTH_MAX = 32;
 const INT64_MIN = -(2n ** 63n);
 const UINT64_END = 2n ** 64n;
 

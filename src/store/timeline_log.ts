@@ -201,6 +201,11 @@ export class TimelineLog {
     }
   }
 
+  /** Whether `owner` has entries not yet in the tables. */
+  holds(owner: string): boolean {
+    return this.owners.has(owner);
+  }
+
   entryAt(owner: string, seq: number): HeldEntry | undefined {
     return this.owners.get(owner)?.entries.get(seq);
   }

@@ -10,7 +10,7 @@
 // here resolves it, so callers only ever see whole messages.
 
 import type { Database } from 'lmdb';
-import { CONVERSATION_ROW_REPAIR_ENTRIES_MAX } from '../limits.js';
+import { CONVERSATION_ROW_REPAIR_ENTRIES_MAX, TIMELINE_HEADS_CACHED_MAX } from '../limits.js';
 import { conversationAfterAppend, countsAsUnread, mentionOf } from './conversation_fold.js';
 import { ConversationRows } from './conversation_rows.js';
 import { TimelineLog } from './timeline_log.js';
@@ -25,6 +25,8 @@ import type {
 import { conversationKey, uidHex } from './records.js';
 
 const SEQ_MAX = Number.MAX_SAFE_INTEGER;
+/** Heads over the bound before a sweep: a sweep per max/8 new heads. */
+const HEADS_EVICT_SWEEP_DIVISOR = 8;
 
 export interface TimelinePage {
   readonly entries: readonly { readonly seq: number; readonly entry: TimelineEntry }[];
@@ -34,9 +36,14 @@ export interface TimelinePage {
 }
 
 export class Timelines {
-  // TODO(issue 3, connections bench): bound this map for millions of users by evicting heads
-  // with no write in flight; today it holds one number per user touched since start.
+  /** Timeline heads of the users touched lately, least recently assigned first: at most
+   * `headsCachedMax` plus those that cannot be read back from the tables yet (appends in
+   * flight or held in the log). A miss reads the table's last key. */
   private readonly heads = new Map<string, number>();
+  private headsEvictAt: number;
+  /** Users whose head may be a seq with no entry (a pointer whose replica message was not
+   * there): the tables would give back a lower head, so theirs stays in memory (rare). */
+  private readonly headsUnreadable = new Set<string>();
   /** Highest seq whose commit is durable, for users with appends in flight; answers (MP,
    * CONNECT_ACK) never announce a seq a reader cannot see yet. */
   private readonly committedHeads = new Map<string, number>();
@@ -53,7 +60,9 @@ export class Timelines {
     private readonly replicas: GroupReplicas,
     addLazy: (write: () => void) => void,
     writebackMs: number,
+    private readonly headsCachedMax = TIMELINE_HEADS_CACHED_MAX,
   ) {
+    this.headsEvictAt = headsCachedMax + Math.ceil(headsCachedMax / HEADS_EVICT_SWEEP_DIVISOR);
     this.seqsByUid = store.env.openDB({ name: 'message_seqs' });
     this.log = new TimelineLog(store.env, {
       timeline: store.timeline,
@@ -170,9 +179,33 @@ export class Timelines {
       })) {
         head = key[1];
       }
-      this.heads.set(uid, head);
+      this.headSet(uid, head);
     }
     return head;
+  }
+
+  /** Heads kept in memory (metrics, tests). */
+  get headsCached(): number {
+    return this.heads.size;
+  }
+
+  private headSet(uid: string, head: number): void {
+    this.heads.delete(uid);
+    this.heads.set(uid, head);
+    if (this.heads.size > this.headsEvictAt) this.headsEvict(uid);
+  }
+
+  /** Oldest first, down to `headsCachedMax`; a head the tables cannot give back yet stays
+   * (appends in flight, entries held in the log). In sweeps, so the cost per head is O(1). */
+  private headsEvict(keep: string): void {
+    for (const owner of this.heads.keys()) {
+      if (this.heads.size <= this.headsCachedMax) break;
+      if (owner === keep || this.committedHeads.has(owner) || this.log.holds(owner) ||
+        this.headsUnreadable.has(owner)) continue;
+      this.heads.delete(owner);
+    }
+    this.headsEvictAt = Math.max(this.heads.size, this.headsCachedMax) +
+      Math.ceil(this.headsCachedMax / HEADS_EVICT_SWEEP_DIVISOR);
   }
 
   /** The head readers may be told about: everything up to it is committed. */
@@ -208,7 +241,10 @@ export class Timelines {
       seq,
       write: () => {
         const message = this.replicas.messageAt(gid, lseq);
-        if (message === undefined) return;
+        if (message === undefined) {
+          this.headsUnreadable.add(owner);
+          return;
+        }
         this.filed(owner, seq, entry, message, updateDt);
       },
     };
@@ -217,7 +253,7 @@ export class Timelines {
   private seqNext(owner: string): number {
     const seq = this.head(owner) + 1;
     if (!this.committedHeads.has(owner)) this.committedHeads.set(owner, seq - 1);
-    this.heads.set(owner, seq);
+    this.headSet(owner, seq);
     return seq;
   }
 
