@@ -64,7 +64,8 @@ it('timeline log: past TIMELINE_HELD_ENTRIES_MAX the write-back outpaces full tr
         heldBefore = held;
         heldMax = Math.max(heldMax, held);
       }
-      assert.ok(heldMax > TIMELINE_HELD_ENTRIES_MAX, `the appends went past the bound (${heldMax})`);
+      assert.ok(heldMax > TIMELINE_HELD_ENTRIES_MAX,
+        `the appends went past the bound (${heldMax})`);
       // Each full transaction over the bound writes back all it appends and more.
       assert.ok(heldMax <= TIMELINE_HELD_ENTRIES_MAX + 2 * perTransaction,
         `held entries ${heldMax} stayed near the bound`);

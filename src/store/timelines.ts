@@ -13,6 +13,7 @@ import type { Database } from 'lmdb';
 import { CONVERSATION_ROW_REPAIR_ENTRIES_MAX, TIMELINE_HEADS_CACHED_MAX } from '../limits.js';
 import { conversationAfterAppend, countsAsUnread, mentionOf } from './conversation_fold.js';
 import { ConversationRows } from './conversation_rows.js';
+import { TimelineHeads } from './timeline_heads.js';
 import { TimelineLog } from './timeline_log.js';
 import type { GroupReplicas } from './group_replicas.js';
 import type { ShardStore } from './shard_store.js';
@@ -25,8 +26,6 @@ import type {
 import { conversationKey, uidHex } from './records.js';
 
 const SEQ_MAX = Number.MAX_SAFE_INTEGER;
-/** Heads over the bound before a sweep: a sweep per max/8 new heads. */
-const HEADS_EVICT_SWEEP_DIVISOR = 8;
 
 export interface TimelinePage {
   readonly entries: readonly { readonly seq: number; readonly entry: TimelineEntry }[];
@@ -36,11 +35,8 @@ export interface TimelinePage {
 }
 
 export class Timelines {
-  /** Timeline heads of the users touched lately, least recently assigned first: at most
-   * `headsCachedMax` plus those that cannot be read back from the tables yet (appends in
-   * flight or held in the log). A miss reads the table's last key. */
-  private readonly heads = new Map<string, number>();
-  private headsEvictAt: number;
+  /** Each user's last assigned seq, a bounded cache (a miss reads the table's last key). */
+  private readonly heads: TimelineHeads;
   /** Users whose head may be a seq with no entry (a pointer whose replica message was not
    * there): the tables would give back a lower head, so theirs stays in memory (rare). */
   private readonly headsUnreadable = new Set<string>();
@@ -60,9 +56,10 @@ export class Timelines {
     private readonly replicas: GroupReplicas,
     addLazy: (write: () => void) => void,
     writebackMs: number,
-    private readonly headsCachedMax = TIMELINE_HEADS_CACHED_MAX,
+    headsCachedMax = TIMELINE_HEADS_CACHED_MAX,
   ) {
-    this.headsEvictAt = headsCachedMax + Math.ceil(headsCachedMax / HEADS_EVICT_SWEEP_DIVISOR);
+    this.heads = new TimelineHeads(headsCachedMax, (uid) => this.storedHead(uid), (uid) =>
+      this.committedHeads.has(uid) || this.log.holds(uid) || this.headsUnreadable.has(uid));
     this.seqsByUid = store.env.openDB({ name: 'message_seqs' });
     this.log = new TimelineLog(store.env, {
       timeline: store.timeline,
@@ -168,44 +165,24 @@ export class Timelines {
   }
 
   head(uid: string): number {
-    let head = this.heads.get(uid);
-    if (head === undefined) {
-      head = 0;
-      for (const key of this.store.timeline.getKeys({
-        start: [uid, SEQ_MAX],
-        end: [uid, 0],
-        reverse: true,
-        limit: 1,
-      })) {
-        head = key[1];
-      }
-      this.headSet(uid, head);
+    return this.heads.get(uid);
+  }
+
+  private storedHead(uid: string): number {
+    for (const key of this.store.timeline.getKeys({
+      start: [uid, SEQ_MAX],
+      end: [uid, 0],
+      reverse: true,
+      limit: 1,
+    })) {
+      return key[1];
     }
-    return head;
+    return 0;
   }
 
   /** Heads kept in memory (metrics, tests). */
   get headsCached(): number {
     return this.heads.size;
-  }
-
-  private headSet(uid: string, head: number): void {
-    this.heads.delete(uid);
-    this.heads.set(uid, head);
-    if (this.heads.size > this.headsEvictAt) this.headsEvict(uid);
-  }
-
-  /** Oldest first, down to `headsCachedMax`; a head the tables cannot give back yet stays
-   * (appends in flight, entries held in the log). In sweeps, so the cost per head is O(1). */
-  private headsEvict(keep: string): void {
-    for (const owner of this.heads.keys()) {
-      if (this.heads.size <= this.headsCachedMax) break;
-      if (owner === keep || this.committedHeads.has(owner) || this.log.holds(owner) ||
-        this.headsUnreadable.has(owner)) continue;
-      this.heads.delete(owner);
-    }
-    this.headsEvictAt = Math.max(this.heads.size, this.headsCachedMax) +
-      Math.ceil(this.headsCachedMax / HEADS_EVICT_SWEEP_DIVISOR);
   }
 
   /** The head readers may be told about: everything up to it is committed. */
@@ -215,7 +192,7 @@ export class Timelines {
 
   /** A commit holding `seq` for `owner` is durable. */
   committed(owner: string, seq: number): void {
-    if (seq >= (this.heads.get(owner) ?? 0)) this.committedHeads.delete(owner);
+    if (seq >= (this.heads.peek(owner) ?? 0)) this.committedHeads.delete(owner);
     else if (seq > (this.committedHeads.get(owner) ?? 0)) this.committedHeads.set(owner, seq);
   }
 
@@ -253,7 +230,7 @@ export class Timelines {
   private seqNext(owner: string): number {
     const seq = this.head(owner) + 1;
     if (!this.committedHeads.has(owner)) this.committedHeads.set(owner, seq - 1);
-    this.headSet(owner, seq);
+    this.heads.set(owner, seq);
     return seq;
   }
 
