@@ -1,4 +1,4 @@
-// Timeline heads are a bounded cache: past its bound the least recently assigned heads are
+// Timeline heads are a bounded cache: past its bound the longest cached heads are
 // dropped and read back from the tables, never one the tables cannot give back yet (appends in
 // flight, entries held in the log) — a seq is never handed out twice. Real LMDB, real queue.
 

@@ -123,7 +123,7 @@ export class CommitQueue {
         startedMs = performance.now();
         this.waiting = false;
         const taken = this.batchesTake();
-        const writes = taken.writes.concat(this.lazy);
+        const writes = this.lazy.length === 0 ? taken.writes : taken.writes.concat(this.lazy);
         dones = taken.dones;
         this.lazy = [];
         outcomes = this.observers.map((observer) => observer());
@@ -156,12 +156,14 @@ export class CommitQueue {
   /** Whole batches, oldest first, up to COMMIT_OPS_MAX weight (at least one); closes the open
    * batch if taken. What is left gets the next transaction. */
   private batchesTake(): { writes: Write[]; dones: CommitDone[] } {
-    const writes: Write[] = [];
-    const dones: CommitDone[] = [];
-    let weight = 0;
+    const first = this.batches.shift();
+    if (first === undefined) return { writes: [], dones: [] };
+    const { writes, dones } = first;
+    let weight = first.weight;
+    if (first.generation === this.batch) this.batch++;
     while (this.batches.length > 0) {
       const next = this.batches[0]!;
-      if (weight > 0 && weight + next.weight > COMMIT_OPS_MAX) break;
+      if (weight + next.weight > COMMIT_OPS_MAX) break;
       this.batches.shift();
       weight += next.weight;
       for (const write of next.writes) writes.push(write);

@@ -1,13 +1,14 @@
-// Timeline heads (each user's last assigned seq) as a bounded cache: the least recently assigned
-// are dropped in sweeps and read back from the tables on the next use, except those the tables
-// cannot give back yet (the caller says which: appends in flight, entries held in the log, a
-// head that is a seq with no entry).
+// Timeline heads (each user's last assigned seq) as a bounded cache: the longest cached are
+// dropped in sweeps and read back from the tables on the next use (one read: cheaper than
+// keeping a recency order on every append), except those the tables cannot give back yet (the
+// caller says which: appends in flight, entries held in the log, a head that is a seq with no
+// entry).
 
 /** Heads over the bound before a sweep: a sweep per max/8 new heads, so O(1) per head. */
 const SWEEP_DIVISOR = 8;
 
 export class TimelineHeads {
-  /** Least recently assigned first. */
+  /** Longest cached first. */
   private readonly heads = new Map<string, number>();
   private sweepAt: number;
 
@@ -39,7 +40,6 @@ export class TimelineHeads {
   }
 
   set(uid: string, head: number): void {
-    this.heads.delete(uid);
     this.heads.set(uid, head);
     if (this.heads.size > this.sweepAt) this.sweep(uid);
   }
