@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A/B of two commits under the same conditions. Builds each in a temporary git worktree (npm ci,
-# tsc), then runs the 1:1 closed loop and one open-loop rate interleaved (base, new, base, new,
-# …) with the two limits (uWS echo, LMDB puts) once per round, so the drift of a shared machine
-# hits both sides alike. Result files land in bench/results/<date>-ab-<base>-<new>/{base,new}/.
+# tsc), then runs the 1:1 closed loop and one open-loop rate interleaved (base, new, new, base,
+# then the other way round) with the two limits (uWS echo, LMDB puts) once per round, so the
+# drift of a shared machine hits both sides alike. Result files land in bench/results/<date>-ab-<base>-<new>/{base,new}/.
 # Usage: scripts/bench_ab.sh <base-rev> [new-rev (default HEAD)] [rounds (default 3)]
 set -euo pipefail
 top=$(git rev-parse --show-toplevel)
@@ -38,10 +38,13 @@ for round in $(seq 1 "$rounds"); do
   echo "# round $round/$rounds: base $base_rev, new $new_rev"
   run new limits_uws_echo --time 5000 --warmup 2000
   run new limits_lmdb_put --time 3000 --warmup 500
-  for side in base new; do
+  # ABBA: each side goes first in every other round, so a box that slows within a round (disk
+  # write-back of the previous run, page cache) does not always hit the same side.
+  if [ $((round % 2)) -eq 1 ]; then first=base second=new; else first=new second=base; fi
+  for side in "$first" "$second"; do
     run "$side" one_to_one --time "$time_ms" --warmup 2000
   done
-  for side in new base; do
+  for side in "$second" "$first"; do
     run "$side" one_to_one --open-loop --rate "$open_rate" --time "$time_ms" --warmup 2000
   done
 done

@@ -105,7 +105,11 @@ export function effectsCommit(
   effectsPlanLocal(services, effects, false, plan);
   const deliveries: { shard: number; envelope: DeliverEnvelope }[] = [];
   const generation = services.commits.generation;
+  // The envelopes a generation gathers are applied whole by their shards: their appends count
+  // toward its weight too, so no shard gets a delivery much heavier than one transaction.
+  let remoteWeight = 0;
   for (const [shard, remote] of effectsByRemoteShard(services, effects)) {
+    remoteWeight += effectsWeight(remote);
     const reserved = services.outbox.reserve(shard, remote, generation);
     if (reserved.write !== undefined) plan.writes.push(reserved.write);
     deliveries.push({ shard, envelope: reserved.envelope });
@@ -121,6 +125,13 @@ export function effectsCommit(
       for (const { shard, envelope } of deliveries) services.outbox.committed(shard, envelope);
       for (const after of plan.after) after();
     },
-    plan.writes.length,
+    plan.writes.length + remoteWeight,
   );
+}
+
+/** About the writes `effects` make where they land: one per append, one per other effect. */
+function effectsWeight(effects: readonly Effect[]): number {
+  let weight = 0;
+  for (const effect of effects) weight += effect.kind === 'append' ? effect.receivers.length : 1;
+  return weight;
 }
