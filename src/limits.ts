@@ -66,8 +66,11 @@ export const DRAIN_ITEMS_PER_TURN_MAX = 4096;
 export const ACTOR_IDLE_MS = 60_000;
 /** Envelopes in one mesh batch (one postMessage); larger turns are split. */
 export const MESH_BATCH_ENVELOPES_MAX = 4096;
-/** Outbox deliveries not confirmed within this time are resent. */
+/** Outbox deliveries not confirmed within this time are resent (a restarted peer gets them at
+ * once; this is the safety net)... */
 export const OUTBOX_RETRY_MS = 2_000;
+/** ... and the wait doubles while the oldest stays unconfirmed, up to this. */
+export const OUTBOX_RETRY_MAX_MS = 32_000;
 
 // --- Store ---
 /** LMDB transactions of one shard waiting for their fsync at once; new writes wait and join

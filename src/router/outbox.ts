@@ -3,7 +3,7 @@
 // the destination says it committed it. Link sequences only grow (their high-water mark is
 // stored with every outbox write); the destination dedupes by message, so resends are safe.
 
-import { OUTBOX_RETRY_MS } from '../limits.js';
+import { OUTBOX_RETRY_MAX_MS, OUTBOX_RETRY_MS } from '../limits.js';
 import type { ShardStore } from '../store/shard_store.js';
 import type { Effect } from './effects.js';
 import type { DeliverEnvelope } from './envelope.js';
@@ -23,6 +23,10 @@ interface PendingLink {
   readonly pending: DeliverEnvelope[];
   /** When the head of `pending` was last sent: retry is judged on the oldest delivery. */
   headSentMs: number;
+  /** Wait before the next resend: doubles while the head stays unconfirmed (a destination
+   * that is only slow would otherwise get everything again every OUTBOX_RETRY_MS and spend
+   * its time deduping), back to OUTBOX_RETRY_MS once it confirms. */
+  retryMs: number;
 }
 
 export class Outbox {
@@ -62,7 +66,7 @@ export class Outbox {
     if (link === undefined) {
       const stored = this.store.meta.get(`link:${destination}`);
       const next = typeof stored === 'number' ? stored + 1 : 1;
-      link = { next, pending: [], headSentMs: 0 };
+      link = { next, pending: [], headSentMs: 0, retryMs: OUTBOX_RETRY_MS };
       this.links.set(destination, link);
     }
     return link;
@@ -106,7 +110,10 @@ export class Outbox {
     if (this.sent.has(envelope)) return;
     this.sent.add(envelope);
     const link = this.link(destination);
-    if (link.pending.length === 0) link.headSentMs = Date.now();
+    if (link.pending.length === 0) {
+      link.headSentMs = Date.now();
+      link.retryMs = OUTBOX_RETRY_MS;
+    }
     link.pending.push(envelope);
     this.mesh.send(destination, envelope);
   }
@@ -124,7 +131,10 @@ export class Outbox {
     }
     if (removed.length === 0) return;
     link.pending.splice(0, link.pending.length, ...kept);
-    if (link.pending[0] !== headBefore) link.headSentMs = Date.now();
+    if (link.pending[0] !== headBefore) {
+      link.headSentMs = Date.now();
+      link.retryMs = OUTBOX_RETRY_MS;
+    }
     const store = this.store;
     this.removeLater(() => {
       for (const linkSeq of removed) store.outbox.remove([destination, linkSeq]);
@@ -153,8 +163,9 @@ export class Outbox {
   private retryStale(): void {
     const now = Date.now();
     for (const [destination, link] of this.links) {
-      if (link.pending.length > 0 && now - link.headSentMs >= OUTBOX_RETRY_MS) {
+      if (link.pending.length > 0 && now - link.headSentMs >= link.retryMs) {
         this.resend(destination);
+        link.retryMs = Math.min(link.retryMs * 2, OUTBOX_RETRY_MAX_MS);
       }
     }
   }

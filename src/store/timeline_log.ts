@@ -61,10 +61,11 @@ export interface HeldEntry extends IndexedAt {
 interface OwnerHeld {
   /** seq → entry, in seq order. */
   readonly entries: Map<number, HeldEntry>;
-  /** uid hex → the newest held entry filing it: every delivery asks whether a receiver already
-   * has the message, and under a write fan-out overload an owner holds hundreds of entries (a
-   * scan per receiver per delivery once took a shard thread for seconds). */
-  readonly newestByHex: Map<string, HeldEntry>;
+  /** uid hex → the newest held entry filing it, built on the first lookup (resent deliveries
+   * ask per receiver whether it already has the message; under a write fan-out overload an
+   * owner holds hundreds of entries and a scan per receiver once took a shard thread for
+   * seconds) and kept from then on; null until then, so plain appends pay nothing for it. */
+  newestByHex: Map<string, HeldEntry> | null;
   /** When the oldest entry not yet written back came (owners stay in this order). */
   sinceMs: number;
 }
@@ -173,11 +174,11 @@ export class TimelineLog {
     this.log.put(logKey, this.recordOf(held));
     let owned = this.owners.get(owner);
     if (owned === undefined) {
-      owned = { entries: new Map(), newestByHex: new Map(), sinceMs: performance.now() };
+      owned = { entries: new Map(), newestByHex: null, sinceMs: performance.now() };
       this.owners.set(owner, owned);
     }
     owned.entries.set(seq, held);
-    owned.newestByHex.set(hex, held);
+    owned.newestByHex?.set(hex, held);
     this.heldKeys.add(logKey);
     this.changes.appended.push(held);
   }
@@ -212,7 +213,10 @@ export class TimelineLog {
 
   /** The newest held entry filing message `hex` for `owner`. */
   entryOfUid(owner: string, hex: string): HeldEntry | undefined {
-    return this.owners.get(owner)?.newestByHex.get(hex);
+    const owned = this.owners.get(owner);
+    if (owned === undefined) return undefined;
+    if (owned.newestByHex === null) this.uidIndexBuild(owned);
+    return owned.newestByHex!.get(hex);
   }
 
   /** Held entries with afterSeq < seq ≤ throughSeq whose transaction is durable, in seq order. */
@@ -321,9 +325,10 @@ export class TimelineLog {
       : { owner, seq, entry, conversation, hex };
   }
 
-  private uidIndexRebuild(owned: OwnerHeld): void {
-    owned.newestByHex.clear();
-    for (const held of owned.entries.values()) owned.newestByHex.set(held.hex, held);
+  private uidIndexBuild(owned: OwnerHeld): void {
+    const index = new Map<string, HeldEntry>();
+    for (const held of owned.entries.values()) index.set(held.hex, held);
+    owned.newestByHex = index;
   }
 
   private landed(changes: TransactionChanges): void {
@@ -337,7 +342,7 @@ export class TimelineLog {
       owned.entries.delete(held.seq);
       // An owner's entries are written back oldest first, so an older copy of the same
       // message never outlives this one.
-      if (owned.newestByHex.get(held.hex) === held) owned.newestByHex.delete(held.hex);
+      if (owned.newestByHex?.get(held.hex) === held) owned.newestByHex.delete(held.hex);
       this.heldKeys.delete(held.logKey);
       touched.add(held.owner);
     }
@@ -372,7 +377,7 @@ export class TimelineLog {
       const owned = this.owners.get(owner)!;
       if (owned.entries.size === 0) this.owners.delete(owner);
       // An older copy of a message whose newer copy failed is the newest again (rare: rebuild).
-      else this.uidIndexRebuild(owned);
+      else if (owned.newestByHex !== null) this.uidIndexBuild(owned);
     }
   }
 }
