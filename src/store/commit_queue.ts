@@ -12,7 +12,12 @@
 import type { RootDatabase } from 'lmdb';
 import { ErrorCode } from '../errors.js';
 import { CommitTimes } from './commit_times.js';
-import { COMMIT_LAZY_MS, COMMIT_OPS_MAX, COMMIT_WINDOW_MS, COMMITS_IN_FLIGHT_MAX } from '../limits.js';
+import {
+  COMMIT_LAZY_MS,
+  COMMIT_OPS_MAX,
+  COMMIT_WINDOW_MS,
+  COMMITS_IN_FLIGHT_MAX,
+} from '../limits.js';
 
 export type CommitDone = (code: ErrorCode) => void;
 export type Write = () => void;
