@@ -97,3 +97,25 @@ it('timeline heads: heads of users with entries held stay over the bound', async
     assert.deepEqual(await appended(opened, owners(0, OWNERS)), owners(0, OWNERS).map(() => 2));
   });
 });
+
+it('timeline heads: a head that is a gap stays until an entry is filed at the head', async () => {
+  await withTimelines(5, async (opened) => {
+    const { commits, timelines } = opened;
+    await appended(opened, ['gap']);
+    // A pointer whose replica message is not there: seq 2 is assigned and stays empty.
+    const pointer = timelines.appendGroupRef('gap', 'no-such-group', 1);
+    assert.equal(pointer.seq, 2);
+    assert.equal(await new Promise((resolve) => commits.add(pointer.write, resolve)), ErrorCode.OK);
+    timelines.committed('gap', pointer.seq);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await emptyCommit(commits);
+    await emptyCommit(commits);
+    await appended(opened, owners(0, OWNERS));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await emptyCommit(commits);
+    await emptyCommit(commits);
+    await appended(opened, owners(OWNERS, Math.ceil(HEADS_MAX / 8) + 1));
+    assert.ok(timelines.headsCached <= HEADS_MAX + 1, `${timelines.headsCached} heads kept`);
+    assert.deepEqual(await appended(opened, ['gap']), [3], 'the gap seq is not handed out again');
+  });
+});

@@ -37,8 +37,9 @@ export interface TimelinePage {
 export class Timelines {
   /** Each user's last assigned seq, a bounded cache (a miss reads the table's last key). */
   private readonly heads: TimelineHeads;
-  /** Users whose head may be a seq with no entry (a pointer whose replica message was not
-   * there): the tables would give back a lower head, so theirs stays in memory (rare). */
+  /** Users whose head is a seq with no entry (a pointer whose replica message was not there):
+   * the tables would give back a lower head, so theirs stays in memory until an entry is filed
+   * at their head again (rare, and bounded by it). */
   private readonly headsUnreadable = new Set<string>();
   /** Highest seq whose commit is durable, for users with appends in flight; answers (MP,
    * CONNECT_ACK) never announce a seq a reader cannot see yet. */
@@ -243,6 +244,10 @@ export class Timelines {
     message: StoredMessage,
     updateDt: number,
   ): void {
+    // Filed at the head: the tables give the head back again (a failed commit pins it anyway).
+    if (this.headsUnreadable.size > 0 && seq === this.heads.peek(owner)) {
+      this.headsUnreadable.delete(owner);
+    }
     const conversation = conversationKey(owner, message);
     this.log.append(owner, seq, conversation, uidHex(message.uid), entry);
     // Read inside the transaction: it sees appends planned earlier in the same commit.
