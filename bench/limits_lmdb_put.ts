@@ -14,6 +14,7 @@ import { latencyHistogram, latencyRecord, latencySummary } from './lib/histogram
 import type { LatencySummary } from './lib/histogram.js';
 import { boxBusyPercent, boxSample, otherCpuPercent } from './lib/proc_stat.js';
 import { cpuUsPer, progress, rateText, resultsWrite } from './lib/results.js';
+import { STORED_MESSAGE_SAMPLE } from './lib/stored_message_sample.js';
 
 const BENCH = 'limits_lmdb_put';
 const ABOUT = `${BENCH}: durable LMDB batched puts, increasing keys and random per-user keys.
@@ -56,20 +57,7 @@ export interface LmdbPutResult {
   readonly env: BenchEnv;
 }
 
-/** A value shaped like a stored 1:1 text message (msgpack through lmdb-js's encoder). */
-const VALUE = {
-  uid: 250_802_723_841_118_208n,
-  from: '1wli58j1wum8',
-  conversationType: 0,
-  target: '1wli58lysl4w',
-  line: 0,
-  timestamp: 1_795_485_629_053,
-  content: {
-    type: 1,
-    searchableContent: 'Are we still on for lunch tomorrow? 明天中午还一起吃饭吗？',
-  },
-  clientMessageId: '7c4f3f0e-8d1a-4b8e-9a51-3f2d1c0b9a87',
-};
+const VALUE = STORED_MESSAGE_SAMPLE;
 
 type KeyNext = () => number | [string, number];
 

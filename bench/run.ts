@@ -21,6 +21,8 @@ limits. Usage: npm run bench [-- options]   (or node dist/bench/run.js [options]
 
 /** The open-loop rate of the quick suite: about half of what the closed loop reaches here. */
 const OPEN_LOOP_RATE_PER_SEC = 5_000;
+/** The open-loop rate the issue's latency target names; the full suite runs it too. */
+const OPEN_LOOP_RATE_FULL_PER_SEC = 10_000;
 /** The full suite runs every step this many times (PERF.md quotes medians of 3). */
 const FULL_REPEATS = 3;
 /** The full suite's quick steps measure (and warm up) this many times longer. */
@@ -74,6 +76,9 @@ const STEPS: readonly Step[] = [
     args: ['--time', '5000', '--warmup', '2000'] },
   { name: 'limits_lmdb_put', script: 'limits_lmdb_put.js',
     args: ['--time', '3000', '--warmup', '500'] },
+  { name: 'limits_lmdb_chain', script: 'limits_lmdb_chain.js',
+    args: ['--rate', `${OPEN_LOOP_RATE_PER_SEC},${OPEN_LOOP_RATE_FULL_PER_SEC}`, '--time', '5000',
+      '--warmup', '1000'] },
   { name: 'one_to_one closed', script: 'one_to_one.js',
     args: ['--time', '10000', '--warmup', '2000'] },
   { name: 'one_to_one open', script: 'one_to_one.js',
@@ -156,9 +161,20 @@ function rowsBuild(all: Readonly<Record<string, Json[]>>): { rows: Row[]; ratios
     ratio: '' });
   rows.push({ scenario: '  send→deliver p50/p99/p999', result: latencyText(closed, 'deliver'),
     ratio: '' });
+  const chain = (all['limits_lmdb_chain'] ?? [])
+    .find((r) => num(r, 'ratePerSec') === num(open, 'ratePerSec'));
+  for (const r of all['limits_lmdb_chain'] ?? []) {
+    rows.push({ scenario: `lmdb ${String(r['case'])}`,
+      result: `1st durable ${latencyText(r, 'ack')}, 2nd ${latencyText(r, 'deliver')}`,
+      ratio: 'limit' });
+  }
+  const floorP99 = num(chain?.['deliver'] as Json | undefined, 'p99Ms');
+  const openP99 = num(open?.['deliver'] as Json | undefined, 'p99Ms');
   rows.push({ scenario: `1:1 ${String(open?.['case'])}`,
     result: `ack ${latencyText(open, 'ack')}`, ratio: '' });
-  rows.push({ scenario: '', result: `deliver ${latencyText(open, 'deliver')}`, ratio: '' });
+  rows.push({ scenario: '', result: `deliver ${latencyText(open, 'deliver')}`,
+    ratio: Number.isFinite(openP99 / floorP99)
+      ? `p99 ${(openP99 / floorP99).toFixed(1)}× the 2-commit floor` : '' });
   rows.push(...connectionsRows(all));
   return { rows, ratios };
 }
@@ -176,7 +192,8 @@ function tablePrint(rows: readonly Row[]): void {
 /** What --full adds to the quick steps (whose windows it lengthens). */
 const FULL_EXTRA_STEPS: readonly Step[] = [
   { name: 'one_to_one open rates', script: 'one_to_one.js',
-    args: ['--open-loop', '--rate', '1000,10000', '--time', '10000', '--warmup', '2000'] },
+    args: ['--open-loop', '--rate', `1000,${OPEN_LOOP_RATE_FULL_PER_SEC}`, '--time', '10000',
+      '--warmup', '2000'] },
   // 30 k/s is past what this box delivers (~12 k/s): messages are still undelivered after the
   // bench's drain and it exits 1, so its failure is noted, not fatal; its latencies still count.
   { name: 'one_to_one open 30k', script: 'one_to_one.js',

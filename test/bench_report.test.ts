@@ -106,6 +106,21 @@ test('report rows: 1:1 closed loop ÷ the echo and LMDB limits of the same commi
   assert.equal(row?.ratioLimits, '÷ echo 1.0 %; ÷ LMDB rand×1000 25 %');
 });
 
+test('report rows: 1:1 open loop deliver p99 ÷ the two-commit floor at the same rate', () => {
+  const at = '2026-01-01T00:00:00Z';
+  const open = (rate: number, p99Ms: number): Json => run('one_to_one',
+    `open ${rate}/s pairs=50 ws raw`, at, { mode: 'open', ratePerSec: rate, deliver: { p99Ms } });
+  const chain = (rate: number, p99Ms: number, env: Json = ENV): Json => run('limits_lmdb_chain',
+    `chain ${rate}/s ×2 puts`, at, { mode: 'open', ratePerSec: rate, deliver: { p99Ms } }, env);
+  const groups = runGroups([open(10_000, 56), open(1_000, 12), chain(10_000, 8),
+    chain(1_000, 1, { ...ENV, commit: 'other00' }), chain(5_000, 2)], 25);
+  const rows = reportRows(groups, predictionsParse(null)).filter((r) => r.bench === 'one_to_one');
+  const at10k = rows.find((r) => r.scenario.startsWith('open 10000/s'));
+  assert.equal(at10k?.ratioLimits, 'deliver p99 7.0× the storage floor (2 durable commits: p99 8.00 ms)');
+  // No floor at 1 k/s on this commit (the other commit's does not count): no ratio.
+  assert.equal(rows.find((r) => r.scenario.startsWith('open 1000/s'))?.ratioLimits, '');
+});
+
 test('report markdown: cells escape pipes and newlines; markers keep the text around them', () => {
   assert.equal(cell('a | b\nc'), 'a \\| b c');
   assert.equal(cell('  '), '—');

@@ -130,6 +130,8 @@ function limitRatios(groups: readonly RunGroup[], group: RunGroup): string {
       `${percentText(ratio.max)})` +
       (cpu === null ? '' : `; CPU/req ${cpu.median.toPrecision(2)}× hello`);
   }
+  const floor = openLoopFloorRatio(groups, group);
+  if (floor !== null) return floor;
   const { echo, lmdb } = closedLoopRatios(groups, group);
   if (echo === null && lmdb === null) {
     return group.bench === 'one_to_one' && group.runs[0]?.['mode'] === 'closed'
@@ -153,6 +155,18 @@ export function closedLoopRatios(groups: readonly RunGroup[], group: RunGroup):
   const lmdb = besideMedian(groups, group, 'limits_lmdb_put',
     (name) => name === LMDB_RANDOM_CASE, 'putsPerSec');
   return { echo: echo === null ? null : acked / echo, lmdb: lmdb === null ? null : acked / lmdb };
+}
+
+/** An open-loop 1:1 group's deliver p99 over the two-commit storage floor at its rate. */
+function openLoopFloorRatio(groups: readonly RunGroup[], group: RunGroup): string | null {
+  const first = group.runs[0];
+  if (group.bench !== 'one_to_one' || first?.['mode'] !== 'open') return null;
+  const p99 = rangeOf(group.runs, 'deliver.p99Ms')?.median ?? null;
+  const floor = besideMedian(groups, group, 'limits_lmdb_chain',
+    (name) => name === `chain ${String(first['ratePerSec'])}/s ×2 puts`, 'deliver.p99Ms');
+  if (p99 === null || floor === null) return null;
+  return `deliver p99 ${(p99 / floor).toFixed(1)}× the storage floor (2 durable commits: ` +
+    `p99 ${msText(floor)} ms)`;
 }
 
 function ejabberdRatio(groups: readonly RunGroup[], group: RunGroup): string {
