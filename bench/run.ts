@@ -6,6 +6,7 @@
 // then open-loop rates up to 30 k/s, group fan-out by size and mode, the HTTP control plane and
 // the ejabberd peer, all of it 3 times over (the table shows each case's median run).
 
+import os from 'node:os';
 import { cliFail, cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import { headlineOf } from './lib/headline.js';
@@ -21,6 +22,10 @@ limits. Usage: npm run bench [-- options]   (or node dist/bench/run.js [options]
 
 /** The open-loop rate of the quick suite: about half of what the closed loop reaches here. */
 const OPEN_LOOP_RATE_PER_SEC = 5_000;
+/** Users one_to_one logs in (50 pairs): the storage limit is measured for as many. */
+const BENCH_USERS = 100;
+/** The 1:1 throughput target (issue 3), priced against the limits in the summary. */
+const TARGET_MSGS_PER_SEC = 50_000;
 /** The open-loop rate the issue's latency target names; the full suite runs it too. */
 const OPEN_LOOP_RATE_FULL_PER_SEC = 10_000;
 /** The full suite runs every step this many times (PERF.md quotes medians of 3). */
@@ -76,6 +81,8 @@ const STEPS: readonly Step[] = [
     args: ['--time', '5000', '--warmup', '2000'] },
   { name: 'limits_lmdb_put', script: 'limits_lmdb_put.js',
     args: ['--time', '3000', '--warmup', '500'] },
+  { name: 'limits_lmdb_message', script: 'limits_lmdb_message.js',
+    args: ['--users', `${BENCH_USERS},10000`, '--time', '3000', '--warmup', '500'] },
   { name: 'limits_lmdb_chain', script: 'limits_lmdb_chain.js',
     args: ['--rate', `${OPEN_LOOP_RATE_PER_SEC},${OPEN_LOOP_RATE_FULL_PER_SEC}`, '--time', '5000',
       '--warmup', '1000'] },
@@ -130,6 +137,7 @@ function rowsBuild(all: Readonly<Record<string, Json[]>>): { rows: Row[]; ratios
   const lmdb = all['limits_lmdb_put'] ?? [];
   const lmdbOf = (keys: string, batch: number): Json | undefined =>
     lmdb.find((r) => r['keys'] === keys && r['batch'] === batch);
+  const storage = (all['limits_lmdb_message'] ?? []).find((r) => r['users'] === BENCH_USERS);
   const closed = all['one_to_one closed']?.[0];
   const open = all['one_to_one open']?.[0];
   const acked = num(closed, 'ackedPerSec');
@@ -139,6 +147,7 @@ function rowsBuild(all: Readonly<Record<string, Json[]>>): { rows: Row[]; ratios
     oneToOneCpuPerMsgOverEcho: num(closed, 'serverCpuUsPerMsg') / num(echo, 'serverCpuUsPerMsg'),
     oneToOneOverLmdbIncreasing1000: acked / num(lmdbOf('increasing', 1000), 'putsPerSec'),
     oneToOneOverLmdbRandomUser1000: acked / num(lmdbOf('random-user', 1000), 'putsPerSec'),
+    oneToOneOverLmdbMessage: acked / num(storage, 'msgsPerSec'),
   };
   rows.push({ scenario: 'other CPU on the box (max over steps)',
     result: `${otherMax(all)}% of a core`,
@@ -149,11 +158,18 @@ function rowsBuild(all: Readonly<Record<string, Json[]>>): { rows: Row[]; ratios
     rows.push({ scenario: `lmdb ${String(r['case'])}`,
       result: `${rateText(num(r, 'putsPerSec'))} puts/s`, ratio: 'limit' });
   }
+  for (const r of all['limits_lmdb_message'] ?? []) {
+    rows.push({ scenario: `lmdb ${String(r['case'])}`,
+      result: `${rateText(num(r, 'msgsPerSec'))} msgs/s, ${num(r, 'cpuUsPerMsg')} µs CPU/msg`,
+      ratio: 'limit' });
+  }
   rows.push({ scenario: `1:1 ${String(closed?.['case'])}`,
     result: `${rateText(acked)} acked/s, ${rateText(num(closed, 'deliveredPerSec'))} delivered/s`,
     ratio: `÷echo ${percentText(ratios.oneToOneOverEcho)}, ÷lmdb inc×1000 ` +
       `${percentText(ratios.oneToOneOverLmdbIncreasing1000)}, ÷lmdb rand×1000 ` +
-      `${percentText(ratios.oneToOneOverLmdbRandomUser1000)}` });
+      `${percentText(ratios.oneToOneOverLmdbRandomUser1000)}, ÷lmdb 1:1 puts ` +
+      `${percentText(ratios.oneToOneOverLmdbMessage)}` });
+  rows.push(budgetRow(storage, closed, echo));
   rows.push({ scenario: '  server CPU per message',
     result: `${num(closed, 'serverCpuUsPerMsg')} µs (echo: ${num(echo, 'serverCpuUsPerMsg')} µs)`,
     ratio: `${ratios.oneToOneCpuPerMsgOverEcho.toFixed(0)}× an echoed message` });
@@ -177,6 +193,23 @@ function rowsBuild(all: Readonly<Record<string, Json[]>>): { rows: Row[]; ratios
       ? `p99 ${(openP99 / floorP99).toFixed(1)}× the 2-commit floor` : '' });
   rows.push(...connectionsRows(all));
   return { rows, ratios };
+}
+
+/** What TARGET_MSGS_PER_SEC would take of the box's cores for the building blocks alone: the
+ * storage's puts, the frames through uWS (MS in, ack and MN out) and the load generator. */
+function budgetRow(storage: Json | undefined, closed: Json | undefined, echo: Json | undefined):
+  Row {
+  const FRAMES_PER_MESSAGE = 3;
+  const parts = {
+    storage: num(storage, 'cpuUsPerMsg'),
+    frames: FRAMES_PER_MESSAGE * num(echo, 'serverCpuUsPerMsg'),
+    generator: num(closed, 'generatorCpuUsPerMsg'),
+  };
+  const cores = ((parts.storage + parts.frames + parts.generator) * TARGET_MSGS_PER_SEC) / 1e6;
+  return { scenario: `  ${rateText(TARGET_MSGS_PER_SEC)} msgs/s, building blocks alone`,
+    result: `storage ${parts.storage} + frames ${parts.frames.toFixed(1)} + generator ` +
+      `${parts.generator} µs/msg`,
+    ratio: `${cores.toFixed(2)} of ${os.cpus().length} cores before any server code` };
 }
 
 function tablePrint(rows: readonly Row[]): void {

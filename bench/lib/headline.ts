@@ -18,6 +18,7 @@ const THROUGHPUTS: Readonly<Record<string, Headline>> = {
   micro_snowflake: { path: 'opsPerSec', unit: 'ops/s', higherBetter: true },
   limits_uws_echo: { path: 'msgsPerSec', unit: 'msgs/s', higherBetter: true },
   limits_lmdb_put: { path: 'putsPerSec', unit: 'puts/s', higherBetter: true },
+  limits_lmdb_message: { path: 'msgsPerSec', unit: 'msgs/s', higherBetter: true },
   one_to_one: { path: 'ackedPerSec', unit: 'msgs/s', higherBetter: true },
   group_fanout: { path: 'deliveriesPerSec', unit: 'deliveries/s', higherBetter: true },
   peer_ejabberd: { path: 'deliveredPerSec', unit: 'msgs/s', higherBetter: true },

@@ -4,7 +4,7 @@
 // peer bench). Pure: groups and predictions in, rows of text out.
 
 import { headlineOf } from './headline.js';
-import { isRecord, rangeOf } from './medians.js';
+import { figure, isRecord, rangeOf } from './medians.js';
 import type { Range } from './medians.js';
 import { groupsBeside, reportedRuns } from './report_groups.js';
 import type { RunGroup } from './report_groups.js';
@@ -133,13 +133,15 @@ function limitRatios(groups: readonly RunGroup[], group: RunGroup): string {
   const floor = openLoopFloorRatio(groups, group);
   if (floor !== null) return floor;
   const { echo, lmdb } = closedLoopRatios(groups, group);
-  if (echo === null && lmdb === null) {
+  const storage = storageRatio(groups, group);
+  if (echo === null && lmdb === null && storage === null) {
     return group.bench === 'one_to_one' && group.runs[0]?.['mode'] === 'closed'
       ? 'n/a (no limit run beside)' : '';
   }
   const parts: string[] = [];
   if (echo !== null) parts.push(`÷ echo ${percentText(echo)}`);
   if (lmdb !== null) parts.push(`÷ LMDB rand×1000 ${percentText(lmdb)}`);
+  if (storage !== null) parts.push(`÷ LMDB 1:1 puts ${percentText(storage)}`);
   return parts.join('; ');
 }
 
@@ -155,6 +157,18 @@ export function closedLoopRatios(groups: readonly RunGroup[], group: RunGroup):
   const lmdb = besideMedian(groups, group, 'limits_lmdb_put',
     (name) => name === LMDB_RANDOM_CASE, 'putsPerSec');
   return { echo: echo === null ? null : acked / echo, lmdb: lmdb === null ? null : acked / lmdb };
+}
+
+/** A closed-loop 1:1 group's acked/s over the storage limit of its messages' puts (same user
+ * count: the bench's 50 pairs are 100 users). */
+function storageRatio(groups: readonly RunGroup[], group: RunGroup): number | null {
+  if (group.bench !== 'one_to_one' || group.runs[0]?.['mode'] !== 'closed') return null;
+  const acked = rangeOf(group.runs, 'ackedPerSec')?.median ?? null;
+  const pairs = figure(group.runs[0] ?? {}, 'config.pairs');
+  if (acked === null || pairs === null) return null;
+  const limit = besideMedian(groups, group, 'limits_lmdb_message',
+    (name) => name.startsWith(`1:1 message puts, ${2 * pairs} users `), 'msgsPerSec');
+  return limit === null ? null : acked / limit;
 }
 
 /** An open-loop 1:1 group's deliver p99 over the two-commit storage floor at its rate. */
