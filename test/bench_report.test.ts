@@ -106,16 +106,16 @@ test('report rows: 1:1 closed loop ÷ the echo and LMDB limits of the same commi
   assert.equal(row?.ratioLimits, '÷ echo 1.0 %; ÷ LMDB rand×1000 25 %');
 });
 
-test('report rows: 1:1 closed loop ÷ the storage limit measured for as many users', () => {
+test('report rows: 1:1 closed loop CPU/msg against its puts alone, for as many users', () => {
   const at = '2026-01-01T00:00:00Z';
-  const closed = { ...run('one_to_one', 'closed w=8', at, { mode: 'closed', ackedPerSec: 10_000 }),
-    config: { pairs: 50 } };
+  const closed = { ...run('one_to_one', 'closed w=8', at,
+    { mode: 'closed', ackedPerSec: 10_000, serverCpuUsPerMsg: 80 }), config: { pairs: 50 } };
   const groups = runGroups([closed,
-    run('limits_lmdb_message', '1:1 message puts, 100 users ×100/txn', at, { msgsPerSec: 40_000 }),
-    run('limits_lmdb_message', '1:1 message puts, 10000 users ×100/txn', at, { msgsPerSec: 1 }),
+    run('limits_lmdb_message', '1:1 message puts, 100 users ×100/txn', at, { cpuUsPerMsg: 20 }),
+    run('limits_lmdb_message', '1:1 message puts, 10000 users ×100/txn', at, { cpuUsPerMsg: 1 }),
   ], 25);
   const row = reportRows(groups, predictionsParse(null)).find((r) => r.bench === 'one_to_one');
-  assert.equal(row?.ratioLimits, '÷ LMDB 1:1 puts 25 %');
+  assert.equal(row?.ratioLimits, 'its puts alone 25 % of its CPU/msg');
 });
 
 test('report rows: 1:1 open loop deliver p99 ÷ the two-commit floor at the same rate', () => {

@@ -141,7 +141,7 @@ function limitRatios(groups: readonly RunGroup[], group: RunGroup): string {
   const parts: string[] = [];
   if (echo !== null) parts.push(`÷ echo ${percentText(echo)}`);
   if (lmdb !== null) parts.push(`÷ LMDB rand×1000 ${percentText(lmdb)}`);
-  if (storage !== null) parts.push(`÷ LMDB 1:1 puts ${percentText(storage)}`);
+  if (storage !== null) parts.push(`its puts alone ${percentText(storage)} of its CPU/msg`);
   return parts.join('; ');
 }
 
@@ -159,16 +159,18 @@ export function closedLoopRatios(groups: readonly RunGroup[], group: RunGroup):
   return { echo: echo === null ? null : acked / echo, lmdb: lmdb === null ? null : acked / lmdb };
 }
 
-/** A closed-loop 1:1 group's acked/s over the storage limit of its messages' puts (same user
- * count: the bench's 50 pairs are 100 users). */
+/** The storage limit's CPU per message (its puts alone, for as many users: the bench's 50 pairs
+ * are 100 users) as a share of a closed-loop 1:1 group's server CPU per message. A throughput
+ * ratio would mislead: the limit runs one LMDB environment on one thread, the server one per
+ * shard. */
 function storageRatio(groups: readonly RunGroup[], group: RunGroup): number | null {
   if (group.bench !== 'one_to_one' || group.runs[0]?.['mode'] !== 'closed') return null;
-  const acked = rangeOf(group.runs, 'ackedPerSec')?.median ?? null;
+  const server = rangeOf(group.runs, 'serverCpuUsPerMsg')?.median ?? null;
   const pairs = figure(group.runs[0] ?? {}, 'config.pairs');
-  if (acked === null || pairs === null) return null;
+  if (server === null || pairs === null) return null;
   const limit = besideMedian(groups, group, 'limits_lmdb_message',
-    (name) => name.startsWith(`1:1 message puts, ${2 * pairs} users `), 'msgsPerSec');
-  return limit === null ? null : acked / limit;
+    (name) => name.startsWith(`1:1 message puts, ${2 * pairs} users `), 'cpuUsPerMsg');
+  return limit === null ? null : limit / server;
 }
 
 /** An open-loop 1:1 group's deliver p99 over the two-commit storage floor at its rate. */
