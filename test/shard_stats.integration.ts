@@ -45,14 +45,17 @@ describe('shard stats in /metrics', () => {
 });
 
 describe('commit figures in /metrics', () => {
-  it('a shard that commits reports its transactions, their timings and rows waiting', async () => {
+  it('a shard that commits reports its transactions, their timings, rows waiting and heads cached', async () => {
     // Rows are written back once an hour here: every conversation change after the first
     // message waits in memory, so the waiting count must show them.
     const env = { MAGPIE_CONVERSATION_ROWS_WRITEBACK_MS: '3600000' };
     const server = await serverStart({ shards: 2, env });
+    const users: { client: { close(): void } }[] = [];
     try {
       const a = await userConnect(server, { transport: 'tcp' });
+      users.push(a);
       const b = await userConnect(server, { transport: 'tcp' });
+      users.push(b);
       const shard = new PartitionMap(2).shardOf(a.uid);
       const conversation = { type: 0, target: b.uid, line: 0 };
       const deadline = Date.now() + STATS_WAIT_MS;
@@ -74,9 +77,10 @@ describe('commit figures in /metrics', () => {
       assert.ok(value('magpie_commit_callback_p50_ms') >= 0);
       assert.ok(value('magpie_commit_wait_p50_ms') >= 0);
       assert.ok(value('magpie_conversation_rows_waiting') >= 1, 'the sender\'s row waits');
-      a.client.close();
-      b.client.close();
+      assert.ok(value('magpie_timeline_heads_cached') >= 1, 'the sender\'s timeline head is cached');
     } finally {
+      // Closed here, not after the asserts: a client left open reconnects and the test hangs.
+      for (const user of users) user.client.close();
       await server.stop();
       server.cleanup();
     }

@@ -28,6 +28,7 @@ const COMMIT_METRICS: readonly (readonly [string, (stats: ShardStats) => number]
   ['magpie_commit_durable_max_ms', (stats) => stats.commitDurableMaxMs],
   ['magpie_conversation_rows_waiting', (stats) => stats.conversationRowsWaiting],
   ['magpie_timeline_entries_held', (stats) => stats.timelineEntriesHeld],
+  ['magpie_timeline_heads_cached', (stats) => stats.timelineHeadsCached],
 ];
 
 export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): void {

@@ -45,6 +45,8 @@ export interface ShardStats extends LoopStatsSample, CommitTimesSample {
   readonly conversationRowsWaiting: number;
   /** Timeline entries held in memory, not yet in their per-user tables (store/timeline_log.ts). */
   readonly timelineEntriesHeld: number;
+  /** Timeline heads kept in memory (bounded by TIMELINE_HEADS_CACHED_MAX). */
+  readonly timelineHeadsCached: number;
 }
 
 export type FromShard =

@@ -152,6 +152,7 @@ export class Shard {
       ...this.services.commits.times.sample(),
       conversationRowsWaiting: this.services.timelines.rows.waiting,
       timelineEntriesHeld: this.services.timelines.log.held,
+      timelineHeadsCached: this.services.timelines.headsCached,
     });
   }
 
