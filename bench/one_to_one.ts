@@ -45,11 +45,11 @@ const TEXT_BYTES_MAX = 4_096;
 const DURATION_MS_MAX = 600_000;
 const PROFILE_TOP_MAX = 100;
 
-/** Per-shard transaction figures read from /metrics over the measured window (medians of the
- * per-second means over the shards that committed): where a message's latency goes. */
+/** Per-shard transaction and GC figures read from /metrics over the measured window (medians
+ * of the per-second means over the shards that committed): where a message's latency goes. */
 const COMMIT_METRICS = [
   'magpie_commits_per_second', 'magpie_commit_writes_mean', 'magpie_commit_wait_p50_ms',
-  'magpie_commit_callback_p50_ms', 'magpie_commit_durable_p50_ms',
+  'magpie_commit_callback_p50_ms', 'magpie_commit_durable_p50_ms', 'magpie_gc_pause_ms',
 ] as const;
 
 const GENERATOR_SCRIPT = fileURLToPath(new URL('./lib/chat_generator.js', import.meta.url));
@@ -224,7 +224,8 @@ function commitsText(commits: Record<string, number>): string {
   const of = (name: string): number => commits[`magpie_${name}`] ?? NaN;
   return `  per shard: ${of('commits_per_second')} transactions/s × ${of('commit_writes_mean')} ` +
     `writes; queued→started / callback / →durable p50 ${of('commit_wait_p50_ms')} / ` +
-    `${of('commit_callback_p50_ms')} / ${of('commit_durable_p50_ms')} ms`;
+    `${of('commit_callback_p50_ms')} / ${of('commit_durable_p50_ms')} ms; GC ` +
+    `${of('gc_pause_ms')} ms/s`;
 }
 
 async function casesRun(server: BenchServer, children: LoadChild<ChatSetup, ChatRun, ChatData>[],

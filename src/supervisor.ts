@@ -43,7 +43,7 @@ const STATS_NONE: ShardStats = {
   sessions: 0, actors: 0, outboxPending: 0, loopLagP99Ms: 0, loopLagMaxMs: 0, heapUsedBytes: 0,
   commitsPerSecond: 0, commitWritesMean: 0, commitWaitP50Ms: 0, commitCallbackP50Ms: 0,
   commitDurableP50Ms: 0, commitDurableMaxMs: 0, conversationRowsWaiting: 0,
-  timelineEntriesHeld: 0, timelineHeadsCached: 0,
+  timelineEntriesHeld: 0, timelineHeadsCached: 0, gcPauseMs: 0, gcPauseMaxMs: 0,
 };
 
 type Pending = { resolve: (message: FromShard) => void; timer: NodeJS.Timeout };

@@ -105,3 +105,35 @@ describe('dev-mode GC hook', () => {
     }
   });
 });
+
+describe('garbage-collection pauses in /metrics', () => {
+  it('a collection forced in every shard shows as a pause in that shard\'s next Stats', async () => {
+    const server = await serverStart({ shards: 2, nodeArgs: ['--expose-gc'] });
+    try {
+      const read = async (): Promise<string> =>
+        (await fetch(`${server.httpBase}/metrics`)).text();
+      const pauses = (text: string, name: string): number[] =>
+        [0, 1].map((shard) => metricValue(text, name, shard) ?? -1);
+      const collected = (await (await fetch(`${server.httpBase}/v1/admin/gc`,
+        { method: 'POST' })).json()) as { code?: unknown };
+      assert.equal(collected.code, 0);
+      // The forced collection lands in one Stats second; poll until every shard reported it.
+      const seen = [false, false];
+      const deadline = Date.now() + STATS_WAIT_MS;
+      while (seen.includes(false) && Date.now() < deadline) {
+        const text = await read();
+        const max = pauses(text, 'magpie_gc_pause_max_ms');
+        const total = pauses(text, 'magpie_gc_pause_ms');
+        max.forEach((pause, shard) => {
+          assert.ok(pause >= 0 && total[shard]! >= pause, `shard ${shard}: ${pause} ≤ ${total[shard]}`);
+          if (pause > 0) seen[shard] = true;
+        });
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+      assert.deepEqual(seen, [true, true], 'both shards reported a GC pause');
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+});

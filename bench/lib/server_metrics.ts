@@ -46,6 +46,7 @@ const POLL_MS = 1_000;
  * here while the medians look fine). */
 export const PEAK_METRICS = [
   'magpie_event_loop_lag_max_ms', 'magpie_timeline_entries_held', 'magpie_commit_durable_max_ms',
+  'magpie_gc_pause_max_ms',
 ] as const;
 
 export interface PolledMetrics {
@@ -90,10 +91,11 @@ export function metricsPoll(httpBase: string, names: readonly string[]):
   };
 }
 
-/** "loop lag max 12 ms, held entries max 6.1 k, commit →durable max 30 ms" (worst shard-second). */
+/** "worst shard-second: loop lag 12 ms, held entries 6100, commit →durable 30 ms, GC pause 9 ms". */
 export function peaksText(peaks: Record<string, number>): string {
   const of = (name: (typeof PEAK_METRICS)[number]): number => peaks[name] ?? NaN;
   return `worst shard-second: loop lag ${Math.round(of('magpie_event_loop_lag_max_ms'))} ms, ` +
     `held entries ${of('magpie_timeline_entries_held')}, ` +
-    `commit →durable ${Math.round(of('magpie_commit_durable_max_ms'))} ms`;
+    `commit →durable ${Math.round(of('magpie_commit_durable_max_ms'))} ms, ` +
+    `GC pause ${Math.round(of('magpie_gc_pause_max_ms'))} ms`;
 }

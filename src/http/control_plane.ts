@@ -18,7 +18,8 @@ export interface ControlPlaneDeps extends LoginDeps {
   readonly isDraining: () => boolean;
 }
 
-/** A shard's transactions over its last Stats second, and its rows waiting for write-back. */
+/** A shard's transactions over its last Stats second, its rows waiting for write-back and its
+ * garbage-collection pauses in that second. */
 const COMMIT_METRICS: readonly (readonly [string, (stats: ShardStats) => number])[] = [
   ['magpie_commits_per_second', (stats) => stats.commitsPerSecond],
   ['magpie_commit_writes_mean', (stats) => stats.commitWritesMean],
@@ -29,6 +30,8 @@ const COMMIT_METRICS: readonly (readonly [string, (stats: ShardStats) => number]
   ['magpie_conversation_rows_waiting', (stats) => stats.conversationRowsWaiting],
   ['magpie_timeline_entries_held', (stats) => stats.timelineEntriesHeld],
   ['magpie_timeline_heads_cached', (stats) => stats.timelineHeadsCached],
+  ['magpie_gc_pause_ms', (stats) => stats.gcPauseMs],
+  ['magpie_gc_pause_max_ms', (stats) => stats.gcPauseMaxMs],
 ];
 
 export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): void {
