@@ -17,10 +17,10 @@ import type { Database, RootDatabase } from 'lmdb';
 import { cliFail, cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
-import { latencyHistogram, latencyRecord, latencySummary } from './lib/histogram.js';
 import type { LatencySummary } from './lib/histogram.js';
-import { boxBusyPercent, boxSample, otherCpuPercent } from './lib/proc_stat.js';
+import { otherCpuPercent } from './lib/proc_stat.js';
 import { cpuUsPer, progress, rateText, resultsWrite } from './lib/results.js';
+import { syncCommitsMeasure } from './lib/sync_commits.js';
 import { STORED_MESSAGE_SAMPLE } from './lib/stored_message_sample.js';
 import {
   TIMELINE_WRITEBACK_ENTRIES_MAX,
@@ -156,44 +156,17 @@ function caseRun(users: number): LmdbMessageResult {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-bench-lmdb-msg-'));
   const tables = tablesOpen(dir);
   const write = messageWriter(tables, users, options.batch);
-  const commits = latencyHistogram();
   const name = `1:1 message puts, ${users} users ×${options.batch}/txn`;
-  const runFor = (ms: number, measuring: boolean): number => {
-    let messages = 0;
-    const started = performance.now();
-    let nextProgress = started + 1_000;
-    while (performance.now() - started < ms) {
-      const before = performance.now();
-      tables.env.transactionSync(write);
-      const now = performance.now();
-      if (measuring) latencyRecord(commits, (now - before) * 1000);
-      messages += options.batch;
-      if (now >= nextProgress) {
-        progress(BENCH, `${name}: ${measuring ? 'measuring' : 'warm-up'}, ` +
-          `${rateText((messages * 1000) / (now - started))} msgs/s`);
-        nextProgress = now + 1_000;
-      }
-    }
-    return messages;
-  };
   try {
-    runFor(options.warmup, false);
-    const started = performance.now();
-    const cpuFrom = process.cpuUsage();
-    const boxFrom = boxSample();
-    const messages = runFor(options.time, true);
-    const boxTo = boxSample();
-    const cpu = process.cpuUsage(cpuFrom);
-    const windowMs = performance.now() - started;
-    const cpuPercent = Math.round(((cpu.user + cpu.system) / 1000 / windowMs) * 1000) / 10;
-    const boxCpuPercent = boxFrom !== null && boxTo !== null
-      ? boxBusyPercent(boxFrom, boxTo, os.cpus().length) : null;
-    const msgsPerSec = Math.round((messages * 1000) / windowMs);
+    const measured = syncCommitsMeasure({ bench: BENCH, label: name, unit: 'msgs', env: tables.env,
+      transaction: write, unitsPerTxn: options.batch, warmupMs: options.warmup,
+      timeMs: options.time });
+    const { cpuPercent, boxCpuPercent, unitsPerSec: msgsPerSec } = measured;
     return {
       bench: BENCH, case: name, users, batch: options.batch, msgsPerSec,
-      putsPerSec: msgsPerSec * PUTS_PER_MESSAGE, commit: latencySummary(commits),
-      windowMs: Math.round(windowMs), cpuPercent, cpuUsPerMsg: cpuUsPer(cpuPercent, msgsPerSec),
-      systemSharePercent: Math.round((cpu.system / Math.max(1, cpu.user + cpu.system)) * 100),
+      putsPerSec: msgsPerSec * PUTS_PER_MESSAGE, commit: measured.commit,
+      windowMs: measured.windowMs, cpuPercent, cpuUsPerMsg: cpuUsPer(cpuPercent, msgsPerSec),
+      systemSharePercent: measured.systemSharePercent,
       boxCpuPercent, otherCpuPercent: otherCpuPercent(boxCpuPercent, cpuPercent),
       config: options, at: new Date().toISOString(), env: benchEnv(),
     };

@@ -10,10 +10,10 @@ import { open } from 'lmdb';
 import { cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
-import { latencyHistogram, latencyRecord, latencySummary } from './lib/histogram.js';
 import type { LatencySummary } from './lib/histogram.js';
-import { boxBusyPercent, boxSample, otherCpuPercent } from './lib/proc_stat.js';
-import { cpuUsPer, progress, rateText, resultsWrite } from './lib/results.js';
+import { otherCpuPercent } from './lib/proc_stat.js';
+import { cpuUsPer, rateText, resultsWrite } from './lib/results.js';
+import { syncCommitsMeasure } from './lib/sync_commits.js';
 import { STORED_MESSAGE_SAMPLE } from './lib/stored_message_sample.js';
 
 const BENCH = 'limits_lmdb_put';
@@ -81,7 +81,6 @@ function caseRun(keys: KeyKind, batch: number): LmdbPutResult {
   const env = open({ path: dir, overlappingSync: false, mapSize: MAP_BYTES_MAX });
   const db = env.openDB<typeof VALUE, number | [string, number]>({ name: 'puts' });
   const keyNext = keys === 'increasing' ? keysIncreasing() : keysRandomUser(options.users);
-  const commits = latencyHistogram();
   let lastKey: number | [string, number] = 0;
   const transaction = (): void => {
     for (let i = 0; i < batch; i++) {
@@ -89,42 +88,15 @@ function caseRun(keys: KeyKind, batch: number): LmdbPutResult {
       db.putSync(lastKey, VALUE);
     }
   };
-  const runFor = (ms: number, measuring: boolean): number => {
-    let puts = 0;
-    const end = performance.now() + ms;
-    let nextProgress = performance.now() + 1_000;
-    while (performance.now() < end) {
-      const started = performance.now();
-      env.transactionSync(transaction);
-      const now = performance.now();
-      if (measuring) latencyRecord(commits, (now - started) * 1000);
-      puts += batch;
-      if (now >= nextProgress) {
-        progress(BENCH, `${keys} ×${batch}: ${measuring ? 'measuring' : 'warm-up'}, ` +
-          `${rateText((puts * 1000) / (now - end + ms))} puts/s`);
-        nextProgress = now + 1_000;
-      }
-    }
-    return puts;
-  };
   try {
-    runFor(options.warmup, false);
-    const started = performance.now();
-    const cpuFrom = process.cpuUsage();
-    const boxFrom = boxSample();
-    const puts = runFor(options.time, true);
-    const boxTo = boxSample();
-    const cpu = process.cpuUsage(cpuFrom);
-    const windowMs = performance.now() - started;
-    const cpuPercent = Math.round(((cpu.user + cpu.system) / 1000 / windowMs) * 1000) / 10;
-    const boxCpuPercent = boxFrom !== null && boxTo !== null
-      ? boxBusyPercent(boxFrom, boxTo, os.cpus().length) : null;
-    const putsPerSec = Math.round((puts * 1000) / windowMs);
+    const measured = syncCommitsMeasure({ bench: BENCH, label: `${keys} ×${batch}`, unit: 'puts',
+      env, transaction, unitsPerTxn: batch, warmupMs: options.warmup, timeMs: options.time });
+    const { cpuPercent, boxCpuPercent, unitsPerSec: putsPerSec } = measured;
     return {
-      bench: BENCH, case: `${keys} ×${batch}/txn`, keys, batch, putsPerSec, puts,
+      bench: BENCH, case: `${keys} ×${batch}/txn`, keys, batch, putsPerSec, puts: measured.units,
       cpuUsPerPut: cpuUsPer(cpuPercent, putsPerSec),
-      commit: latencySummary(commits), valueBytes: db.getBinary(lastKey)?.length ?? 0,
-      windowMs: Math.round(windowMs), cpuPercent, boxCpuPercent,
+      commit: measured.commit, valueBytes: db.getBinary(lastKey)?.length ?? 0,
+      windowMs: measured.windowMs, cpuPercent, boxCpuPercent,
       otherCpuPercent: otherCpuPercent(boxCpuPercent, cpuPercent),
       at: new Date().toISOString(), env: benchEnv(),
     };
