@@ -175,13 +175,20 @@ async function caseRun(rate: number): Promise<LmdbChainResult> {
   await Promise.all([stageStop(first), stageStop(second),
     ...burners.map((burner) => burner.terminate())]);
   if (delivered.outstanding > 0) cliFail(`${name}: ${delivered.outstanding} messages not durable`);
-  const cpuPercent = Math.round(((cpu.user + cpu.system) / 1000 / windowMs) * 1000) / 10;
   const boxCpuPercent = boxFrom !== null && boxTo !== null
     ? boxBusyPercent(boxFrom, boxTo, os.cpus().length) : null;
+  return resultOf(name, rate, { acked, delivered, windowMs, cpu, boxCpuPercent });
+}
+
+function resultOf(name: string, rate: number, window: { acked: Arrivals; delivered: Arrivals;
+  windowMs: number; cpu: NodeJS.CpuUsage; boxCpuPercent: number | null }): LmdbChainResult {
+  const { acked, delivered, windowMs, cpu, boxCpuPercent } = window;
+  const cpuPercent = Math.round(((cpu.user + cpu.system) / 1000 / windowMs) * 1000) / 10;
   const perSec = (acked.messages * 1000) / windowMs;
   return {
     bench: BENCH, case: name, mode: 'open', ratePerSec: rate, putsPerMessage: options.puts,
-    busyPercent: options.busy, ack: latencySummary(acked.latency), deliver: latencySummary(delivered.latency),
+    busyPercent: options.busy, ack: latencySummary(acked.latency),
+    deliver: latencySummary(delivered.latency),
     commitsPerSec: Math.round((acked.commits * 1000) / windowMs),
     messagesPerCommit: Math.round((acked.messages / Math.max(1, acked.commits)) * 10) / 10,
     windowMs: Math.round(windowMs), cpuPercent, cpuUsPerMsg: cpuUsPer(cpuPercent, perSec),

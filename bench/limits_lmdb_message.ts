@@ -115,10 +115,14 @@ function messageWriter(tables: Tables, users: number, batch: number): () => void
     const seq = ++heads[owner]!;
     const key = logKey++;
     tables.log.put(key, { owner: uids[owner]!, seq, entry: { kind: 'message', message } });
-    const filed = { owner: uids[owner]!, seq, logKey: key, conversation: `0:${uids[peer]!}:0`, hex };
+    const conversation = `0:${uids[peer]!}:0`;
+    const filed = { owner: uids[owner]!, seq, logKey: key, conversation, hex };
     const copies = held.get(filed.owner)?.copies;
-    if (copies === undefined) held.set(filed.owner, { sinceMs: performance.now(), copies: [filed] });
-    else copies.push(filed);
+    if (copies === undefined) {
+      held.set(filed.owner, { sinceMs: performance.now(), copies: [filed] });
+    } else {
+      copies.push(filed);
+    }
   };
   const writeBack = (budget: number): void => {
     const now = performance.now();

@@ -128,7 +128,8 @@ test('report rows: 1:1 open loop deliver p99 ÷ the two-commit floor at the same
     chain(1_000, 1, { ...ENV, commit: 'other00' }), chain(5_000, 2)], 25);
   const rows = reportRows(groups, predictionsParse(null)).filter((r) => r.bench === 'one_to_one');
   const at10k = rows.find((r) => r.scenario.startsWith('open 10000/s'));
-  assert.equal(at10k?.ratioLimits, 'deliver p99 7.0× the storage floor (2 durable commits: p99 8.00 ms)');
+  assert.equal(at10k?.ratioLimits,
+    'deliver p99 7.0× the storage floor (2 durable commits: p99 8.00 ms)');
   // No floor at 1 k/s on this commit (the other commit's does not count): no ratio.
   assert.equal(rows.find((r) => r.scenario.startsWith('open 1000/s'))?.ratioLimits, '');
 });

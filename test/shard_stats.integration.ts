@@ -45,7 +45,7 @@ describe('shard stats in /metrics', () => {
 });
 
 describe('commit figures in /metrics', () => {
-  it('a shard that commits reports its transactions, their timings, rows waiting and heads cached', async () => {
+  it('a committing shard reports transactions, timings, rows waiting, heads cached', async () => {
     // Rows are written back once an hour here: every conversation change after the first
     // message waits in memory, so the waiting count must show them.
     const env = { MAGPIE_CONVERSATION_ROWS_WRITEBACK_MS: '3600000' };
@@ -77,7 +77,7 @@ describe('commit figures in /metrics', () => {
       assert.ok(value('magpie_commit_callback_p50_ms') >= 0);
       assert.ok(value('magpie_commit_wait_p50_ms') >= 0);
       assert.ok(value('magpie_conversation_rows_waiting') >= 1, 'the sender\'s row waits');
-      assert.ok(value('magpie_timeline_heads_cached') >= 1, 'the sender\'s timeline head is cached');
+      assert.ok(value('magpie_timeline_heads_cached') >= 1, 'the sender\'s head is cached');
     } finally {
       // Closed here, not after the asserts: a client left open reconnects and the test hangs.
       for (const user of users) user.client.close();
@@ -107,7 +107,7 @@ describe('dev-mode GC hook', () => {
 });
 
 describe('garbage-collection pauses in /metrics', () => {
-  it('a collection forced in every shard shows as a pause in that shard\'s next Stats', async () => {
+  it('a collection forced in every shard shows as a pause in its next Stats', async () => {
     const server = await serverStart({ shards: 2, nodeArgs: ['--expose-gc'] });
     try {
       const read = async (): Promise<string> =>
@@ -125,7 +125,8 @@ describe('garbage-collection pauses in /metrics', () => {
         const max = pauses(text, 'magpie_gc_pause_max_ms');
         const total = pauses(text, 'magpie_gc_pause_ms');
         max.forEach((pause, shard) => {
-          assert.ok(pause >= 0 && total[shard]! >= pause, `shard ${shard}: ${pause} ≤ ${total[shard]}`);
+          assert.ok(pause >= 0 && total[shard]! >= pause,
+            `shard ${shard}: ${pause} ≤ ${total[shard]}`);
           if (pause > 0) seen[shard] = true;
         });
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));

@@ -91,7 +91,8 @@ export function metricsPoll(httpBase: string, names: readonly string[]):
   };
 }
 
-/** "worst shard-second: loop lag 12 ms, held entries 6100, commit →durable 30 ms, GC pause 9 ms". */
+/** "worst shard-second: loop lag 12 ms, held entries 6100, commit →durable 30 ms,
+ * GC pause 9 ms". */
 export function peaksText(peaks: Record<string, number>): string {
   const of = (name: (typeof PEAK_METRICS)[number]): number => peaks[name] ?? NaN;
   return `worst shard-second: loop lag ${Math.round(of('magpie_event_loop_lag_max_ms'))} ms, ` +

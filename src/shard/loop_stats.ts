@@ -4,7 +4,8 @@
 // stops the thread for ~6 ms at 10 k msgs/s on a 2-core box, PERF.md). Each report covers the
 // interval since the previous one.
 
-import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import type { IntervalHistogram } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 /** The histogram's timer period: 50 wake-ups/s per shard is negligible even on an idle box,
