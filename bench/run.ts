@@ -6,28 +6,27 @@
 // then open-loop rates up to 30 k/s, group fan-out by size and mode, the HTTP control plane and
 // the ejabberd peer, all of it 3 times over (the table shows each case's median run).
 
-import os from 'node:os';
 import { cliFail, cliParse } from './lib/cli.js';
 import { benchEnv, benchEnvText } from './lib/env.js';
 import { headlineOf } from './lib/headline.js';
 import { figure, medianRuns } from './lib/medians.js';
 import type { Json } from './lib/medians.js';
-import { msText, progress, rateText, resultsWrite } from './lib/results.js';
+import { progress, rateText, resultsWrite } from './lib/results.js';
 import { ejabberdSkipReason, stepRun, stepUnknownFlags, windowsScaled } from './lib/suite.js';
+import { latencyText, num, percentText, TARGET_DELIVER_RATE_PER_SEC, targetRows }
+  from './lib/suite_rows.js';
+import type { Row } from './lib/suite_rows.js';
 import type { SuiteStep } from './lib/suite.js';
 
 const BENCH = 'run';
 const ABOUT = `${BENCH}: the bench suite (quick, or --full) with a summary table of ratios to the
 limits. Usage: npm run bench [-- options]   (or node dist/bench/run.js [options])`;
 
-/** The open-loop rate of the quick suite: about half of what the closed loop reaches here. */
-const OPEN_LOOP_RATE_PER_SEC = 5_000;
+/** The open-loop rate of the quick suite: the latency target's (about half of what the closed
+ * loop reaches here). */
+const OPEN_LOOP_RATE_PER_SEC = TARGET_DELIVER_RATE_PER_SEC;
 /** Users one_to_one logs in (50 pairs): the storage limit is measured for as many. */
 const BENCH_USERS = 100;
-/** The 1:1 throughput target (issue 3), priced against the limits in the summary. */
-const TARGET_MSGS_PER_SEC = 50_000;
-/** The open-loop rate the issue's latency target names; the full suite runs it too. */
-const OPEN_LOOP_RATE_FULL_PER_SEC = 10_000;
 /** The full suite runs every step this many times (PERF.md quotes medians of 3). */
 const FULL_REPEATS = 3;
 /** The full suite's quick steps measure (and warm up) this many times longer. */
@@ -84,7 +83,7 @@ const STEPS: readonly Step[] = [
   { name: 'limits_lmdb_message', script: 'limits_lmdb_message.js',
     args: ['--users', `${BENCH_USERS},10000`, '--time', '3000', '--warmup', '500'] },
   { name: 'limits_lmdb_chain', script: 'limits_lmdb_chain.js',
-    args: ['--rate', `${OPEN_LOOP_RATE_PER_SEC},${OPEN_LOOP_RATE_FULL_PER_SEC}`, '--time', '5000',
+    args: ['--rate', String(OPEN_LOOP_RATE_PER_SEC), '--time', '5000',
       '--warmup', '1000'] },
   { name: 'one_to_one closed', script: 'one_to_one.js',
     args: ['--time', '10000', '--warmup', '2000'] },
@@ -94,17 +93,6 @@ const STEPS: readonly Step[] = [
   CONNECTIONS_STEP,
 ];
 
-function num(result: Json | undefined, key: string): number {
-  const value = result?.[key];
-  return typeof value === 'number' ? value : NaN;
-}
-
-function latencyText(result: Json | undefined, key: string): string {
-  const latency = result?.[key] as Json | undefined;
-  return `${msText(num(latency, 'p50Ms'))} / ${msText(num(latency, 'p99Ms'))} / ` +
-    `${msText(num(latency, 'p999Ms'))} ms`;
-}
-
 /** Other processes' CPU (% of a core) below which a run counts as undisturbed. */
 const OTHER_CPU_PERCENT_QUIET_MAX = 25;
 
@@ -113,16 +101,6 @@ function otherMax(all: Readonly<Record<string, Json[]>>): number {
   const others = Object.values(all).flat().map((r) => num(r, 'otherCpuPercent'))
     .filter((value) => Number.isFinite(value));
   return others.length === 0 ? NaN : Math.max(...others);
-}
-
-function percentText(ratio: number): string {
-  return Number.isFinite(ratio) ? `${(ratio * 100).toFixed(2)}%` : 'n/a';
-}
-
-interface Row {
-  readonly scenario: string;
-  readonly result: string;
-  readonly ratio: string;
 }
 
 function rowsBuild(all: Readonly<Record<string, Json[]>>): { rows: Row[]; ratios: Json } {
@@ -169,7 +147,6 @@ function rowsBuild(all: Readonly<Record<string, Json[]>>): { rows: Row[]; ratios
     ratio: `÷echo ${percentText(ratios.oneToOneOverEcho)}, ÷lmdb inc×1000 ` +
       `${percentText(ratios.oneToOneOverLmdbIncreasing1000)}, ÷lmdb rand×1000 ` +
       `${percentText(ratios.oneToOneOverLmdbRandomUser1000)}` });
-  rows.push(budgetRow(storage, closed, echo));
   rows.push({ scenario: '  server CPU per message',
     result: `${num(closed, 'serverCpuUsPerMsg')} µs (echo: ${num(echo, 'serverCpuUsPerMsg')} µs)`,
     ratio: `${ratios.oneToOneCpuPerMsgOverEcho.toFixed(0)}× an echoed message; its puts alone ` +
@@ -193,24 +170,8 @@ function rowsBuild(all: Readonly<Record<string, Json[]>>): { rows: Row[]; ratios
     ratio: Number.isFinite(openP99 / floorP99)
       ? `p99 ${(openP99 / floorP99).toFixed(1)}× the 2-commit floor` : '' });
   rows.push(...connectionsRows(all));
+  rows.push(...targetRows({ closed, open, echo, storage, chain }));
   return { rows, ratios };
-}
-
-/** What TARGET_MSGS_PER_SEC would take of the box's cores for the building blocks alone: the
- * storage's puts, the frames through uWS (MS in, ack and MN out) and the load generator. */
-function budgetRow(storage: Json | undefined, closed: Json | undefined, echo: Json | undefined):
-  Row {
-  const FRAMES_PER_MESSAGE = 3;
-  const parts = {
-    storage: num(storage, 'cpuUsPerMsg'),
-    frames: FRAMES_PER_MESSAGE * num(echo, 'serverCpuUsPerMsg'),
-    generator: num(closed, 'generatorCpuUsPerMsg'),
-  };
-  const cores = ((parts.storage + parts.frames + parts.generator) * TARGET_MSGS_PER_SEC) / 1e6;
-  return { scenario: `  ${rateText(TARGET_MSGS_PER_SEC)} msgs/s, building blocks alone`,
-    result: `storage ${parts.storage} + frames ${parts.frames.toFixed(1)} + generator ` +
-      `${parts.generator} µs/msg`,
-    ratio: `${cores.toFixed(2)} of ${os.cpus().length} cores before any server code` };
 }
 
 function tablePrint(rows: readonly Row[]): void {
@@ -226,8 +187,7 @@ function tablePrint(rows: readonly Row[]): void {
 /** What --full adds to the quick steps (whose windows it lengthens). */
 const FULL_EXTRA_STEPS: readonly Step[] = [
   { name: 'one_to_one open rates', script: 'one_to_one.js',
-    args: ['--open-loop', '--rate', `1000,${OPEN_LOOP_RATE_FULL_PER_SEC}`, '--time', '10000',
-      '--warmup', '2000'] },
+    args: ['--open-loop', '--rate', '1000,5000', '--time', '10000', '--warmup', '2000'] },
   // 30 k/s is past what this box delivers (~12 k/s): messages are still undelivered after the
   // bench's drain and it exits 1, so its failure is noted, not fatal; its latencies still count.
   { name: 'one_to_one open 30k', script: 'one_to_one.js',
