@@ -2,11 +2,11 @@
 // takes, and how much CPU each costs, when each makes the puts the server makes for it (counted
 // per table on a 1:1 closed loop, 2026-12-05): two message-log appends (the sender's and the
 // receiver's copy, always-increasing keys), one dedupe record keyed by the sender's device and
-// client message id, and — written back owner by owner — three index
-// puts per copy ([owner, seq] → log key, [owner, conversation, uid] → seq, [owner, uid] → seq)
-// once the owner's copies have waited TIMELINE_WRITEBACK_MS.
-// One thread, synchronous fsync'd transactions of --batch messages. No frames, no actors: what
-// the storage alone allows, so 1:1 throughput can be read as a share of it.
+// client message id, and three index puts per copy ([owner, seq] → log key, [owner,
+// conversation, uid] → seq, [owner, uid] → seq), written back owner by owner once the owner's
+// copies have waited TIMELINE_WRITEBACK_MS. One thread, synchronous fsync'd transactions of
+// --batch messages. No frames, no actors: what the storage alone allows, so the server's CPU per
+// message can be read against it.
 
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
