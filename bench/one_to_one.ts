@@ -16,7 +16,7 @@ import type { BenchEnv } from './lib/env.js';
 import { profileDirSummarize, profileSummaryText } from './lib/cpu_profile.js';
 import type { ProfileSummary } from './lib/cpu_profile.js';
 import type { ChatData, ChatRun, ChatSetup, ChatUserCredentials } from './lib/chat_generator.js';
-import { benchUsersLogin, chatSetupsBuild } from './lib/chat_setup.js';
+import { benchUsersLogin, CHAT_SERVER_ARGS, chatSetupsBuild } from './lib/chat_setup.js';
 import { histogramMerge, latencySummary } from './lib/histogram.js';
 import type { LatencySummary } from './lib/histogram.js';
 import { LoadChild, loadCaseRun } from './lib/load_child.js';
@@ -280,6 +280,7 @@ async function main(): Promise<void> {
   const server = await benchServerStart({
     shards: options.shards,
     nodeArgs: profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+    extraArgs: CHAT_SERVER_ARGS,
   });
   const children: LoadChild<ChatSetup, ChatRun, ChatData>[] = [];
   let results: OneToOneResult[] = [];

@@ -17,7 +17,7 @@ import { cliFail, cliIntegerCheck, cliNamesParse, cliParse, cliRatesParse } from
 import { benchEnv, benchEnvText } from './lib/env.js';
 import type { BenchEnv } from './lib/env.js';
 import type { ChatData, ChatRun, ChatSetup, ChatUserCredentials } from './lib/chat_generator.js';
-import { benchUsersLogin, chatSetupsBuild } from './lib/chat_setup.js';
+import { benchUsersLogin, CHAT_SERVER_ARGS, chatSetupsBuild } from './lib/chat_setup.js';
 import type { ChatSetupsOptions } from './lib/chat_setup.js';
 import { histogramMerge, latencySummary } from './lib/histogram.js';
 import type { LatencySummary } from './lib/histogram.js';
@@ -245,7 +245,7 @@ function setupsOf(users: readonly ChatUserCredentials[],
 }
 
 async function magpieRun(): Promise<PeerResult[]> {
-  const server = await benchServerStart({ shards: options.shards });
+  const server = await benchServerStart({ shards: options.shards, extraArgs: CHAT_SERVER_ARGS });
   try {
     const deviceId = (index: number): string => `peer-${index}`;
     const logins = await benchUsersLogin(server.httpBase, options.pairs * 2,

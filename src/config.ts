@@ -11,6 +11,8 @@ import {
   TIMELINE_WRITEBACK_MS,
   GROUP_READ_FANOUT_MEMBERS_MIN,
   STORE_MAP_BYTES_DEFAULT,
+  USER_SENDS_PER_SECOND,
+  USER_SENDS_PER_SECOND_CEILING,
 } from './limits.js';
 
 export interface Config {
@@ -45,6 +47,9 @@ export interface Config {
   /** How long timeline entries are held in memory before their per-user tables get them, in
    * ms (≥ 1; the shard's log keeps them durable meanwhile). */
   readonly timelineWritebackMs: number;
+  /** Messages per second one user may send, all devices together (1 … the ceiling in
+   * limits.ts); a burst of USER_SENDS_BURST_SECONDS of it is allowed above. */
+  readonly userSendsPerSecond: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -68,6 +73,7 @@ const DEFAULTS: Config = {
   groupReadFanoutMembersMin: GROUP_READ_FANOUT_MEMBERS_MIN,
   conversationRowsWritebackMs: CONVERSATION_ROWS_WRITEBACK_MS,
   timelineWritebackMs: TIMELINE_WRITEBACK_MS,
+  userSendsPerSecond: USER_SENDS_PER_SECOND,
   logLevel: 'info',
 };
 
@@ -92,6 +98,7 @@ const KINDS: { readonly [K in keyof Config]: Kind } = {
   groupReadFanoutMembersMin: 'count',
   conversationRowsWritebackMs: 'count',
   timelineWritebackMs: 'count',
+  userSendsPerSecond: 'count',
   logLevel: 'level',
 };
 
@@ -180,6 +187,9 @@ export function configLoad(argv: readonly string[], env: NodeJS.ProcessEnv): Rea
   }
   if (config.timelineWritebackMs < 1 || config.timelineWritebackMs > 60_000) {
     throw new ConfigError('config timelineWritebackMs: 1–60000 (ms)');
+  }
+  if (config.userSendsPerSecond < 1 || config.userSendsPerSecond > USER_SENDS_PER_SECOND_CEILING) {
+    throw new ConfigError(`config userSendsPerSecond: 1–${USER_SENDS_PER_SECOND_CEILING}`);
   }
   if (!config.devMode && config.tokenKeys === '') {
     throw new ConfigError('config tokenKeys (MAGPIE_TOKEN_KEYS) is required outside dev mode');

@@ -126,10 +126,13 @@ export const MENTIONED_TARGETS_MAX = 2000;
 export const CONNECTION_REQUESTS_PER_SECOND = 4000;
 /** Requests one connection may make in a burst above the sustained rate. */
 export const CONNECTION_REQUESTS_BURST = 8000;
-/** Messages per second one user may send (all devices together), sustained. */
+/** Messages per second one user may send (all devices together), sustained, by default
+ * (config `userSendsPerSecond` changes it: bots and system accounts may need more). */
 export const USER_SENDS_PER_SECOND = 2000;
-/** Messages one user may send in a burst. */
-export const USER_SENDS_BURST = 4000;
+/** The highest `userSendsPerSecond` may be set. */
+export const USER_SENDS_PER_SECOND_CEILING = 1_000_000;
+/** Seconds of the sustained rate one user may send in a burst above it. */
+export const USER_SENDS_BURST_SECONDS = 2;
 /** Requests refused for rate on one connection before it is closed as a flooder (4009). */
 export const OVER_RATE_REFUSALS_MAX = 10_000;
 /** Connections from one IP address to one shard; more are closed at once (close 4008). */

@@ -136,6 +136,7 @@ export class Supervisor {
       },
       conversationRowsWritebackMs: config.conversationRowsWritebackMs,
       timelineWritebackMs: config.timelineWritebackMs,
+      userSendsPerSecond: config.userSendsPerSecond,
       devMode: config.devMode,
       tls: config.tlsCertFile === '' ? null : { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile },
       idFloorMs: 0,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../src/errors.js';
-import { USER_SENDS_BURST } from '../src/limits.js';
+import { USER_SENDS_BURST_SECONDS, USER_SENDS_PER_SECOND } from '../src/limits.js';
 import { MagpieError } from '../src/client/index.js';
 import { login } from '../src/client/index.js';
 import { bodyEncode } from '../src/protocol/body_codec.js';
@@ -23,7 +23,7 @@ describe('limits under load', () => {
       const target = await userConnect(server, { transport: 'tcp' });
       const calm = await userConnect(server, { transport: 'ws' });
       const friend = await userConnect(server, { transport: 'tcp' });
-      const attempts = USER_SENDS_BURST * 2;
+      const attempts = USER_SENDS_PER_SECOND * USER_SENDS_BURST_SECONDS * 2;
       const results = await Promise.allSettled(
         Array.from({ length: attempts }, (_, i) =>
           flooder.client.send({
@@ -48,6 +48,32 @@ describe('limits under load', () => {
       assert.ok(Date.now() - started < 2_000, 'the calm user is served promptly');
       for (const user of [flooder, target, calm, friend]) user.client.close();
     } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+
+  it('config userSendsPerSecond sets the rate: 50/s refuses part of 300 sent at once', async () => {
+    const perSecond = 50;
+    const server = await serverStart({ env: { MAGPIE_USER_SENDS_PER_SECOND: String(perSecond) } });
+    const users: { client: { close(): void } }[] = [];
+    try {
+      const sender = await userConnect(server, { transport: 'tcp' });
+      users.push(sender);
+      const target = await userConnect(server, { transport: 'tcp' });
+      users.push(target);
+      const results = await Promise.allSettled(Array.from({ length: 300 }, (_, i) =>
+        sender.client.send({ conversation: { type: 0, target: target.uid, line: 0 },
+          content: text(`r${i}`) })));
+      const refused = results.filter((r) => r.status === 'rejected' &&
+        r.reason instanceof MagpieError && r.reason.code === ErrorCode.OVER_FREQUENCY).length;
+      const accepted = results.filter((r) => r.status === 'fulfilled').length;
+      // The burst is USER_SENDS_BURST_SECONDS of the rate, plus what refills meanwhile; the
+      // default rate would take all 300.
+      assert.ok(accepted >= perSecond * USER_SENDS_BURST_SECONDS, `accepted ${accepted}`);
+      assert.ok(refused > 0 && refused + accepted === 300, `refused ${refused}`);
+    } finally {
+      for (const user of users) user.client.close();
       await server.stop();
       server.cleanup();
     }

@@ -3,12 +3,19 @@
 // two users always in one generator (the receiver measures delivery on the sender's clock).
 
 import { login } from '../../src/client/index.js';
+import { USER_SENDS_PER_SECOND_CEILING } from '../../src/limits.js';
 import type { LoginResult } from '../../src/client/index.js';
 import type { ChatClient, ChatSetup, ChatUserCredentials } from './chat_generator.js';
 import type { Transport } from '../../src/client/index.js';
 
 /** Logins in flight at once. */
 export const LOGIN_CONCURRENCY = 16;
+
+/** Server flags for the 1:1 benches: a closed loop with few senders measures capacity, and at
+ * ~15 k msgs/s over 10 senders the default per-user rate (2,000/s, a policy whose check costs
+ * the same at any value) refused sends with 250. */
+export const CHAT_SERVER_ARGS: readonly string[] =
+  ['--user-sends-per-second', String(USER_SENDS_PER_SECOND_CEILING)];
 
 /** Logs in users 0 … count − 1 as `mobileOf(i)` on device `deviceIdOf(i)`. */
 export async function benchUsersLogin(httpBase: string, count: number,

@@ -5,7 +5,7 @@
 // send rate is one number, and a single device's session is held without a Map.
 
 import { ErrorCode } from '../errors.js';
-import { MAILBOX_COMMANDS_MAX, USER_SENDS_BURST, USER_SENDS_PER_SECOND } from '../limits.js';
+import { MAILBOX_COMMANDS_MAX, USER_SENDS_BURST_SECONDS } from '../limits.js';
 import { RATE_REFUSED, rateTake } from '../runtime/rate_slot.js';
 import { ackFor } from '../protocol/answers.js';
 import type { SendRequest } from '../protocol/requests.js';
@@ -40,7 +40,7 @@ export class UserActor implements Actor<UserCommand> {
   /** The live sessions, one per device: the session itself while there is one device. */
   private devices: Session | Map<string, Session> | undefined;
   private box: Mailbox<UserCommand> | undefined;
-  /** The user's send rate, all devices together (USER_SENDS_PER_SECOND), as a rate slot. */
+  /** The user's send rate, all devices together (config userSendsPerSecond), as a rate slot. */
   private sendsSlot = 0;
   /** Sends handled but not yet committed; counted against the mailbox bound. */
   inFlight = 0;
@@ -63,9 +63,10 @@ export class UserActor implements Actor<UserCommand> {
     return (this.box?.size ?? 0) + this.inFlight;
   }
 
-  /** Takes one send from the user's rate; false: over USER_SENDS_PER_SECOND. */
+  /** Takes one send from the user's rate; false: over config userSendsPerSecond. */
   sendAllowed(nowMs: number): boolean {
-    const slot = rateTake(this.sendsSlot, nowMs, USER_SENDS_PER_SECOND, USER_SENDS_BURST);
+    const perSecond = this.services.userSendsPerSecond;
+    const slot = rateTake(this.sendsSlot, nowMs, perSecond, perSecond * USER_SENDS_BURST_SECONDS);
     if (slot === RATE_REFUSED) return false;
     this.sendsSlot = slot;
     return true;

@@ -84,6 +84,8 @@ export interface ShardBoot {
   readonly conversationRowsWritebackMs: number;
   /** Config timelineWritebackMs. */
   readonly timelineWritebackMs: number;
+  /** Config userSendsPerSecond. */
+  readonly userSendsPerSecond: number;
   readonly tokenKeys: { readonly current: { readonly id: string; readonly secret: Uint8Array }; readonly verifyOnly: readonly { readonly id: string; readonly secret: Uint8Array }[] };
   readonly devMode: boolean;
   /** PEM files for TLS listeners; null = plain. */

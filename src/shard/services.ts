@@ -24,6 +24,8 @@ export interface ShardServices {
   readonly partitions: PartitionMap;
   readonly tokenKeys: TokenKeys;
   readonly groupLimits: GroupLimits;
+  /** Messages per second one user may send (config userSendsPerSecond). */
+  readonly userSendsPerSecond: number;
   /** Read-fan-out group timelines kept on this shard for its members (store/group_replicas.ts). */
   readonly groupReplicas: GroupReplicas;
   /** Online sessions of a local user (empty when offline). */

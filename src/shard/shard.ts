@@ -79,6 +79,7 @@ export class Shard {
       timelines,
       groupReplicas,
       groupLimits: boot.groupLimits,
+      userSendsPerSecond: boot.userSendsPerSecond,
       ids: new Snowflake(boot.nodeId, boot.shardId, this.idLeaseMs),
       mesh,
       outbox,
