@@ -67,7 +67,8 @@ export function targetRows(inputs: TargetInputs): Row[] {
   const share = acked / num(echo, 'msgsPerSec');
   const p99 = num(open?.['deliver'] as Json | undefined, 'p99Ms');
   const floor = num(chain?.['deliver'] as Json | undefined, 'p99Ms');
-  const known = (value: number, met: boolean): boolean | null => (Number.isFinite(value) ? met : null);
+  const known = (value: number, met: boolean): boolean | null =>
+    (Number.isFinite(value) ? met : null);
   return [
     { scenario: `target: 1:1 ≥ ${rateText(TARGET_MSGS_PER_SEC)} msgs/s`,
       result: `${rateText(acked)} msgs/s: ${status(known(acked, acked >= TARGET_MSGS_PER_SEC))}`,
