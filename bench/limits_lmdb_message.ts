@@ -22,6 +22,7 @@ import { otherCpuPercent } from './lib/proc_stat.js';
 import { cpuUsPer, progress, rateText, resultsWrite } from './lib/results.js';
 import { syncCommitsMeasure } from './lib/sync_commits.js';
 import { STORED_MESSAGE_SAMPLE } from './lib/stored_message_sample.js';
+import { STORE_VALUE_OPTIONS } from '../src/store/shard_store.js';
 import {
   TIMELINE_WRITEBACK_ENTRIES_MAX,
   TIMELINE_WRITEBACK_ENTRIES_MIN,
@@ -88,9 +89,8 @@ interface Filed {
 }
 
 function tablesOpen(dir: string): Tables {
-  // The server's value format: plain msgpack maps (src/store/shard_store.ts).
   const env = open({ path: dir, overlappingSync: false, mapSize: MAP_BYTES_MAX,
-    encoder: { int64AsType: 'bigint' }, useRecords: false, mapsAsObjects: true } as never);
+    ...STORE_VALUE_OPTIONS });
   return {
     env,
     log: env.openDB({ name: 'timeline_log' }),

@@ -18,9 +18,9 @@ export interface ControlPlaneDeps extends LoginDeps {
   readonly isDraining: () => boolean;
 }
 
-/** A shard's transactions over its last Stats second, its rows waiting for write-back and its
- * garbage-collection pauses in that second. */
-const COMMIT_METRICS: readonly (readonly [string, (stats: ShardStats) => number])[] = [
+/** A shard's figures from its last Stats second: transactions, rows and timeline entries
+ * waiting for write-back, heads cached, garbage-collection pauses. */
+const SHARD_METRICS: readonly (readonly [string, (stats: ShardStats) => number])[] = [
   ['magpie_commits_per_second', (stats) => stats.commitsPerSecond],
   ['magpie_commit_writes_mean', (stats) => stats.commitWritesMean],
   ['magpie_commit_wait_p50_ms', (stats) => stats.commitWaitP50Ms],
@@ -94,7 +94,7 @@ export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): v
     // Lag and heap cover each shard's last one-second Stats interval.
     lines.push('# TYPE magpie_event_loop_lag_p99_ms gauge');
     lines.push('# TYPE magpie_event_loop_lag_max_ms gauge', '# TYPE magpie_heap_used_bytes gauge');
-    for (const [name] of COMMIT_METRICS) lines.push(`# TYPE ${name} gauge`);
+    for (const [name] of SHARD_METRICS) lines.push(`# TYPE ${name} gauge`);
     deps.supervisor.stats.forEach((stats, shard) => {
       lines.push(`magpie_sessions{shard="${shard}"} ${stats.sessions}`);
       lines.push(`magpie_actors{shard="${shard}"} ${stats.actors}`);
@@ -102,7 +102,7 @@ export function controlPlaneRoutes(app: TemplatedApp, deps: ControlPlaneDeps): v
       lines.push(`magpie_event_loop_lag_p99_ms{shard="${shard}"} ${stats.loopLagP99Ms}`);
       lines.push(`magpie_event_loop_lag_max_ms{shard="${shard}"} ${stats.loopLagMaxMs}`);
       lines.push(`magpie_heap_used_bytes{shard="${shard}"} ${stats.heapUsedBytes}`);
-      for (const [name, of] of COMMIT_METRICS) lines.push(`${name}{shard="${shard}"} ${of(stats)}`);
+      for (const [name, of] of SHARD_METRICS) lines.push(`${name}{shard="${shard}"} ${of(stats)}`);
     });
     res.cork(() => {
       for (const [name, value] of CORS_HEADERS) res.writeHeader(name, value);

@@ -53,9 +53,14 @@ export interface ShardStoreOptions {
  * Plain msgpack maps, not msgpackr records: without shared structures every value would carry
  * its record definitions, and packing them costs 2-3x a plain map (bench/micro_codec). Values
  * written as records by earlier versions still read the same. Named DBs inherit these from the
- * environment's options, not from `encoder` (and lmdb-js's typings do not list them).
+ * environment's options, not from `encoder` (and lmdb-js's typings do not list them). 64-bit
+ * ids read back as bigint. Exported for the storage limit benches, which must write alike.
  */
-const VALUE_FORMAT = { useRecords: false, mapsAsObjects: true } as const;
+export const STORE_VALUE_OPTIONS = {
+  encoder: { int64AsType: 'bigint' },
+  useRecords: false,
+  mapsAsObjects: true,
+} as const;
 
 export function shardStoreOpen(options: ShardStoreOptions): ShardStore {
   const env = open({
@@ -64,8 +69,7 @@ export function shardStoreOpen(options: ShardStoreOptions): ShardStore {
     // Acks wait for the commit promise; with overlapping sync that promise resolves before the
     // flush, so it is off: a resolved commit here means fsynced.
     overlappingSync: false,
-    encoder: { int64AsType: 'bigint' },
-    ...VALUE_FORMAT,
+    ...STORE_VALUE_OPTIONS,
     maxDbs: 64,
   });
   return {
